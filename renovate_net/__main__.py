@@ -1,0 +1,3 @@
+from renovate_net.cli import main
+
+main()

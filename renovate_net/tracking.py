@@ -1,0 +1,149 @@
+"""MLflow tracking and model registry: the only module that imports mlflow.
+
+The store is `MLFLOW_TRACKING_URI` if set, else `sqlite:///<project>/mlruns/mlflow.db` with artifacts
+beside it, so the models committed in `mlruns/` load from a fresh clone anywhere, without network.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+
+from renovate_net.errors import UserError
+
+PROJECT_MLRUNS = Path(__file__).resolve().parent.parent / "mlruns"
+CHAMPION = "champion"
+
+
+def tracking_uri() -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{PROJECT_MLRUNS / 'mlflow.db'}"
+
+
+def store_dir() -> Path | None:
+    """The folder holding the sqlite store (artifacts live beside it), or None for other stores."""
+    uri = tracking_uri()
+    if uri.startswith("sqlite:///"):
+        return Path(uri[len("sqlite:///"):]).resolve().parent
+    if uri.startswith("file:") or "://" not in uri:
+        return Path(urlparse(uri).path if uri.startswith("file:") else uri).resolve()
+    return None
+
+
+def _mlflow():
+    """Import mlflow configured for our store (quietly: its import-time chatter is not for users)."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import mlflow
+    folder = store_dir()
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_registry_uri(tracking_uri())
+    return mlflow
+
+
+class Run:
+    """One MLflow run: params, metrics, images, files, and the model folder with its registration."""
+
+    def __init__(self, mlflow, run):
+        self._mlflow = mlflow
+        self.id = run.info.run_id
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        items = {k: str(v)[:6000] for k, v in params.items()}
+        keys = list(items)
+        for start in range(0, len(keys), 100):  # MLflow takes at most 100 params a batch
+            self._mlflow.log_params({k: items[k] for k in keys[start:start + 100]})
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        clean = {k.replace("@", "_"): float(v) for k, v in metrics.items() if np.isfinite(float(v))}
+        self._mlflow.log_metrics(clean, step=step)
+
+    def log_text(self, text: str, name: str) -> None:
+        self._mlflow.log_text(text, name)
+
+    def log_image(self, image: np.ndarray, name: str) -> None:
+        self._mlflow.log_image(image, name)
+
+    def log_file(self, path: str | Path, folder: str | None = None) -> None:
+        self._mlflow.log_artifact(str(path), folder)
+
+    def log_model_folder(self, folder: str | Path, artifact_path: str = "model") -> str:
+        """Copy a model folder (see models/store.py) into the run; returns its artifact URI."""
+        self._mlflow.log_artifacts(str(folder), artifact_path)
+        return f"{self._mlflow.get_artifact_uri(artifact_path)}"
+
+    def register(self, model_uri: str, name: str, alias: str | None = CHAMPION,
+                 tags: Mapping[str, str] | None = None, description: str = "") -> int:
+        """Register the logged model folder as a new version of `name`; point `alias` at it."""
+        client = self._mlflow.MlflowClient()
+        with contextlib.suppress(self._mlflow.exceptions.MlflowException):
+            client.create_registered_model(name)
+        version = client.create_model_version(name, source=model_uri, run_id=self.id,
+                                              tags=dict(tags or {}), description=description)
+        if alias:
+            client.set_registered_model_alias(name, alias, version.version)
+        return int(version.version)
+
+
+@contextlib.contextmanager
+def start_run(experiment: str, run_name: str | None = None) -> Iterator[Run]:
+    """Start (and always end) a run in `experiment`, creating it with artifacts beside the store."""
+    mlflow = _mlflow()
+    if mlflow.get_experiment_by_name(experiment) is None:
+        folder = store_dir()
+        location = (folder / experiment).as_uri() if folder is not None else None
+        mlflow.create_experiment(experiment, artifact_location=location)
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name=run_name) as run:
+        yield Run(mlflow, run)
+
+
+def _local_path(uri: str) -> Path:
+    """An artifact URI -> a local folder; a store committed elsewhere is found again by its relative path."""
+    path = Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else Path(uri)
+    if path.exists():
+        return path
+    folder = store_dir()
+    if folder is not None:
+        parts = path.parts
+        for start in range(1, len(parts)):
+            candidate = folder.joinpath(*parts[start:])
+            if candidate.exists():
+                return candidate
+    raise UserError(f"model files not found at {uri}; is mlruns/ complete? (git lfs / a full clone)")
+
+
+def resolve_model(uri: str) -> Path:
+    """`models:/NAME@ALIAS`, `models:/NAME/VERSION`, `runs:/RUN/PATH` or a local model folder -> local folder."""
+    if Path(uri).is_dir():
+        return Path(uri)
+    if not uri.startswith(("models:/", "runs:/")):
+        raise UserError(f"model {uri!r} is neither a folder nor a URI; use models:/renovate-net@champion "
+                        "or a model folder")
+    mlflow = _mlflow()
+    client = mlflow.MlflowClient()
+    try:
+        if uri.startswith("runs:/"):
+            run_id, _, artifact = uri[len("runs:/"):].partition("/")
+            return _local_path(f"{client.get_run(run_id).info.artifact_uri}/{artifact}")
+        name, at, alias = uri[len("models:/"):].partition("@")
+        if at:
+            version = client.get_model_version_by_alias(name, alias)
+        else:
+            name, _, number = name.partition("/")
+            version = client.get_model_version(name, number)
+    except mlflow.exceptions.MlflowException as error:
+        raise UserError(f"model {uri!r} not found in {tracking_uri()} ({str(error).splitlines()[0][:160]}); "
+                        "train one with `renovate-net train` or set MLFLOW_TRACKING_URI") from None
+    return _local_path(version.source)
+
+
+def champion_uri(name: str) -> str:
+    return f"models:/{name}@{CHAMPION}"
