@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
+
 from renovate_net.catalog import Catalog, closest, load_catalog
-from renovate_net.colour import parse_hex, to_hex
+from renovate_net.colour import parse_hex, srgb_to_lab, to_hex
 from renovate_net.errors import UserError
 
 
@@ -129,3 +131,27 @@ def request_from_json(data: dict, catalog: Catalog | None = None) -> RenovationR
                 continue
         colours.append(f"{type_id}={hex_colour}")
     return parse_request(types, materials, colours, catalog=catalog)
+
+
+def condition_arrays(request: RenovationRequest, catalog: Catalog | None = None) -> dict[str, np.ndarray]:
+    """The model's conditioning input for one request, one slot per catalog type (the contract between
+    the data pipeline and the generator):
+
+    - `active`   float32 [T]    multi-hot of requested types
+    - `material` int64   [T]    catalog-wide material index per slot (the type's default when inactive)
+    - `colour`   float32 [T, 3] requested colour as CIE Lab scaled to about [-1, 1] (L/50-1, a/100, b/100),
+                                zero when inactive
+    """
+    catalog = catalog or load_catalog()
+    count = len(catalog.types)
+    active = np.zeros(count, np.float32)
+    material = np.array([t.material(t.default_material).index for t in catalog.types], np.int64)
+    colour = np.zeros((count, 3), np.float32)
+    for choice in request.choices:
+        renovation = catalog.type(choice.type_id)
+        slot = renovation.index
+        active[slot] = 1.0
+        material[slot] = renovation.material(choice.material_id).index
+        lab = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0)
+        colour[slot] = (lab[0] / 50.0 - 1.0, lab[1] / 100.0, lab[2] / 100.0)
+    return {"active": active, "material": material, "colour": colour}
