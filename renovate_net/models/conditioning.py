@@ -1,0 +1,83 @@
+"""Renovation conditioning: the request embedding, FiLM, and the spatial planes built from a request.
+
+The request arrives as the arrays of `renovate_net.request.condition_arrays` (one slot per catalog type):
+`active` [B,T] multi-hot, `material` [B,T] catalog-wide material index, `colour` [B,T,3] Lab scaled to
+about [-1, 1]. Like IllumiNet's light-direction encoder, the colour is a continuous input, so a custom
+`--color` is understood, not only a material id. FiLM (Perez et al. 2018) turns the embedding into a
+per-channel scale and shift, injected at the bottleneck and at every decoder scale.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class RenovationEmbedding(nn.Module):
+    """multi-hot types ⊕ learned material embeddings ⊕ Lab colours -> MLP -> one vector per request.
+
+    Inactive slots contribute zeros (their material embedding and colour are masked by `active`), so
+    the embedding depends only on what was requested.
+    """
+
+    def __init__(self, num_types: int, num_materials: int, dim: int = 128, material_dim: int = 16):
+        super().__init__()
+        self.num_types = num_types
+        self.materials = nn.Embedding(num_materials, material_dim)
+        per_slot = 1 + material_dim + 3
+        self.mlp = nn.Sequential(
+            nn.Linear(num_types * per_slot, 2 * dim), nn.SiLU(),
+            nn.Linear(2 * dim, dim), nn.SiLU(),
+        )
+
+    def forward(self, active: torch.Tensor, material: torch.Tensor, colour: torch.Tensor) -> torch.Tensor:
+        on = active.unsqueeze(-1)
+        slots = torch.cat([on, on * self.materials(material), on * colour], dim=-1)
+        return self.mlp(slots.flatten(1))
+
+
+class FiLM(nn.Module):
+    """x * (1 + gamma(c)) + beta(c), per channel; starts near the identity so pretrained features survive."""
+
+    def __init__(self, cond_dim: int, channels: int):
+        super().__init__()
+        self.proj = nn.Linear(cond_dim, 2 * channels)
+        with torch.no_grad():  # small, not zero: a zero layer would starve the embedding MLP of gradient
+            self.proj.weight.mul_(0.1)
+            self.proj.bias.zero_()
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        gamma, beta = self.proj(cond)[:, :, None, None].chunk(2, dim=1)
+        return x * (1 + gamma) + beta
+
+
+def any_active(active: torch.Tensor) -> torch.Tensor:
+    """[B,T] -> [B,1,1,1]: 1 where the request has at least one type, else 0 (forces alpha to exactly 0)."""
+    return (active.amax(dim=1) > 0).to(active.dtype)[:, None, None, None]
+
+
+def condition_planes(active: torch.Tensor, colour: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """The request as constant input planes (pix2pix style): T type planes + 3T colour planes, [B,4T,H,W]."""
+    values = torch.cat([active, (active.unsqueeze(-1) * colour).flatten(1)], dim=1)
+    return values[:, :, None, None].expand(-1, -1, height, width)
+
+
+def region_prior(labels_onehot: torch.Tensor, active: torch.Tensor, type_regions: torch.Tensor,
+                 dilation: int) -> torch.Tensor:
+    """Where the requested types may edit: the union of their label regions, grown by `dilation` pixels
+    (additive objects such as a garage spill over their region's border). [B,L,H,W] -> [B,1,H,W] in {0,1}.
+
+    `type_regions` is the [T,L] one-hot map from each catalog type to the label it edits.
+    """
+    wanted = (active @ type_regions.to(active.dtype)).clamp(max=1)  # [B,L]
+    prior = (labels_onehot * wanted[:, :, None, None]).amax(dim=1, keepdim=True)
+    if dilation > 0:
+        prior = F.max_pool2d(prior, 2 * dilation + 1, stride=1, padding=dilation)
+    return prior
+
+
+def type_region_matrix(type_regions: Sequence[int], num_labels: int) -> torch.Tensor:
+    """Label id per type ([T]) -> the [T,L] one-hot matrix `region_prior` takes."""
+    return F.one_hot(torch.as_tensor(list(type_regions), dtype=torch.long), num_labels).float()

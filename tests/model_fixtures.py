@@ -1,0 +1,41 @@
+"""Small networks and random batches following the dataset's item contract, shared by the model and
+trainer tests (imported by name: pytest puts tests/ on sys.path)."""
+from __future__ import annotations
+
+import torch
+
+from renovate_net.catalog import load_catalog
+from renovate_net.labels import LABEL_ID, NUM_LABELS
+
+CATALOG = load_catalog()
+T, M = len(CATALOG.types), len(CATALOG.materials)
+SIZE = 64
+
+# Small constructor arguments per registered network, so the whole matrix runs in seconds on a CPU.
+SMALL = {
+    ("generator", "attention_unet"): dict(num_types=T, num_materials=M,
+                                          type_regions=[LABEL_ID[t.edits] for t in CATALOG.types],
+                                          decoder_channels=(32, 24, 16, 16, 8, 8), cond_dim=16),
+    ("generator", "pix2pix_unet"): dict(num_types=T, ngf=8, num_downs=6),
+    ("discriminator", "patchgan"): dict(num_types=T, ndf=8, num_scales=2),
+}
+
+
+def batch(size: int = SIZE, n: int = 2, seed: int = 0) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    active = torch.zeros(n, T)
+    active[:, 0] = 1  # facade insulation on every sample, windows on the first
+    active[0, 2] = 1
+    return {
+        "before": torch.rand(n, 3, size, size, generator=g),
+        "after": torch.rand(n, 3, size, size, generator=g),
+        "labels": torch.randint(0, NUM_LABELS, (n, size, size), generator=g),
+        "edit_mask": (torch.rand(n, 1, size, size, generator=g) > 0.5).float(),
+        "active": active,
+        "material": torch.randint(0, M, (n, T), generator=g),
+        "colour": torch.rand(n, T, 3, generator=g) * 2 - 1,
+    }
+
+
+def run_generator(model, b):
+    return model(b["before"], b["labels"], b["active"], b["material"], b["colour"])

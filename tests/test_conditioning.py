@@ -1,0 +1,81 @@
+"""The request conditions the output: no types => the input comes back bit-exact; another material or
+colour => another output; the region prior covers exactly what the requested types edit."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from model_fixtures import CATALOG, SMALL, batch, run_generator
+from renovate_net.labels import LABEL_ID, NUM_LABELS
+from renovate_net.models import available, create
+from renovate_net.models.conditioning import region_prior, type_region_matrix
+from renovate_net.models.generator import composite, gated_alpha
+from renovate_net.request import condition_arrays, parse_request
+
+
+def request_batch(types, materials=(), colours=(), size=64) -> dict[str, torch.Tensor]:
+    b = batch(size=size, n=1)
+    arrays = condition_arrays(parse_request(types, materials, colours)) if types else None
+    if arrays is None:
+        b["active"] = torch.zeros(1, len(CATALOG.types))
+        return b
+    b.update({key: torch.from_numpy(value)[None] for key, value in arrays.items()})
+    return b
+
+
+@pytest.mark.parametrize("name", available("generator"))
+def test_no_types_returns_the_input_bit_exact(name):
+    torch.manual_seed(0)
+    model = create("generator", name, **SMALL[("generator", name)]).eval()
+    b = request_batch([])
+    with torch.no_grad():
+        out = run_generator(model, b)
+    assert not out["alpha"].any()
+    assert torch.equal(out["after"], b["before"])
+
+
+def test_two_materials_give_two_outputs():
+    torch.manual_seed(0)
+    model = create("generator", "attention_unet", **SMALL[("generator", "attention_unet")]).eval()
+    with torch.no_grad():
+        model.head.bias[3] = 5.0  # alpha wide open, so the outputs show the rgb head
+        red = run_generator(model, request_batch(["facade-cladding"], ["facade-cladding=brick-slip-red"]))
+        wood = run_generator(model, request_batch(["facade-cladding"], ["facade-cladding=wood-cladding"]))
+    assert red["alpha"].any()
+    assert (red["after"] - wood["after"]).abs().max() > 1e-3
+
+
+def test_custom_colour_changes_the_output():
+    torch.manual_seed(0)
+    model = create("generator", "attention_unet", **SMALL[("generator", "attention_unet")]).eval()
+    with torch.no_grad():
+        white = run_generator(model, request_batch(["facade-insulation"]))
+        pink = run_generator(model, request_batch(["facade-insulation"], colours=["facade-insulation=#FF66AA"]))
+    assert (white["rgb"] - pink["rgb"]).abs().max() > 1e-4
+
+
+def test_alpha_dead_zone_gives_exact_zeros_and_ones():
+    logits = torch.tensor([[-10.0, -4.7, 0.0, 4.7, 10.0]]).view(1, 1, 1, 5)
+    alpha = gated_alpha(logits, torch.ones(1, 3), dead_zone=0.01)
+    assert alpha[0, 0, 0, 0] == 0 and alpha[0, 0, 0, 1] == 0 and alpha[0, 0, 0, 4] == 1
+    assert 0.4 < alpha[0, 0, 0, 2] < 0.6
+    assert not gated_alpha(logits, torch.zeros(1, 3), dead_zone=0.01).any()
+
+
+def test_composite_copies_untouched_pixels_bit_exact():
+    before = torch.rand(1, 3, 8, 8)
+    alpha = torch.zeros(1, 1, 8, 8)
+    alpha[..., :4, :] = 0.5
+    after = composite(before, torch.rand(1, 3, 8, 8), alpha)
+    assert torch.equal(after[..., 4:, :], before[..., 4:, :])
+    assert not torch.equal(after[..., :4, :], before[..., :4, :])
+
+
+def test_region_prior_is_the_requested_types_regions():
+    labels = torch.arange(NUM_LABELS).repeat(4, 1)[None]  # one column per label id
+    onehot = torch.nn.functional.one_hot(labels, NUM_LABELS).permute(0, 3, 1, 2).float()
+    regions = type_region_matrix([LABEL_ID[t.edits] for t in CATALOG.types], NUM_LABELS)
+    arrays = condition_arrays(parse_request(["windows", "pool"]))
+    prior = region_prior(onehot, torch.from_numpy(arrays["active"])[None], regions, dilation=0)
+    expected = (labels == LABEL_ID["window"]) | (labels == LABEL_ID["ground"])
+    assert torch.equal(prior[:, 0].bool(), expected)
