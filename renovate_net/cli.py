@@ -93,5 +93,44 @@ def train(config_path: str, overrides: tuple[str, ...], resume: str | None) -> N
     run_training(load_config(config_path, overrides), resume=resume)
 
 
+@cli.command()
+@click.argument("images", nargs=-1, required=True, type=click.Path())
+@click.option("--type", "types", multiple=True, metavar="TYPE",
+              help="Renovation type (repeatable); see `renovate-net types`.")
+@click.option("--material", "materials", multiple=True, metavar="TYPE=MATERIAL",
+              help="Material for a requested type, e.g. windows=alu-black.")
+@click.option("--color", "--colour", "colours", multiple=True, metavar="TYPE=#RRGGBB",
+              help="Custom colour for a requested type, e.g. facade-insulation=#E8E4DA.")
+@click.option("--mask", type=click.Path(), default=None,
+              help="Label PNG (class ids, the photo's size) instead of the segmenter's labels.")
+@click.option("--model", default=None, help="Generator: models:/NAME@ALIAS, models:/NAME/VERSION or a folder "
+              "(default models:/renovate-net@champion).")
+@click.option("-o", "--output", default=None,
+              help="Output file (one photo) or folder (several); default <stem>_after.png beside each photo.")
+@click.option("--save-edit-mask", is_flag=True, help="Also write <output stem>_edit.png (0 = pixel unchanged).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def render(images, types, materials, colours, mask, model, output, save_edit_mask, device, force) -> None:
+    """Render the renovated house for each photo, at the photo's full resolution.
+
+    \b
+    Examples:
+      renovate-net render --type facade-insulation --type windows house.jpg
+      renovate-net render --type pool --type driveway --material driveway=gravel house.jpg -o after.png
+      renovate-net render --type facade-insulation --color facade-insulation=#E8E4DA photos/*.jpg -o out/
+    """
+    from renovate_net.inference import render_files
+    from renovate_net.request import parse_request
+
+    request = parse_request(types, materials, colours)
+    failures = render_files(list(images), request, output=output, mask=mask, model=model, device=device,
+                            save_edit_mask=save_edit_mask, force=force,
+                            report=lambda line: click.echo(line, err=True))
+    if failures:
+        click.echo(f"rendered {len(images) - len(failures)} of {len(images)} photos; {len(failures)} failed",
+                   err=True)
+        sys.exit(1)
+
+
 def main() -> None:
     cli(prog_name="renovate-net")

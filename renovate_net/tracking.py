@@ -6,6 +6,7 @@ beside it, so the models committed in `mlruns/` load from a fresh clone anywhere
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import warnings
 from pathlib import Path
@@ -40,6 +41,8 @@ def _mlflow():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import mlflow
+    for name in ("mlflow", "alembic"):  # store set-up chatter (INFO) is not for users
+        logging.getLogger(name).setLevel(logging.WARNING)
     folder = store_dir()
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)

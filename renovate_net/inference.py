@@ -1,0 +1,203 @@
+"""Renovator: load the generator (and the facade segmenter) once, render full-resolution before -> after.
+
+The generator runs at its working resolution; its `rgb` and `alpha` are upsampled and composited onto
+the ORIGINAL photo (DESIGN.md section 1), so the output has the input's size and every pixel with
+alpha = 0 is the input pixel, bit for bit. The edit mask reports alpha x 255 wherever a pixel changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from renovate_net.errors import UserError
+from renovate_net.request import RenovationRequest, condition_arrays
+
+GENERATOR = "renovate-net"
+SEGMENTER = "facade-segmenter"
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda asked for, but no CUDA GPU is available; use --device cpu")
+    if name not in ("cpu", "cuda"):
+        raise UserError(f"unknown device {name!r}; choose from: auto, cpu, cuda")
+    return torch.device(name)
+
+
+def working_size(width: int, height: int, long_side: int, multiple: int) -> tuple[int, int]:
+    """(w, h) with the long side near `long_side`, both sides multiples of `multiple` (aspect kept roughly)."""
+    scale = long_side / max(width, height)
+    return tuple(max(multiple, int(round(side * scale / multiple)) * multiple) for side in (width, height))
+
+
+@dataclass
+class Rendered:
+    after: np.ndarray      # HxWx3 uint8, the input's size
+    edit_mask: np.ndarray  # HxW uint8: 0 = input pixel unchanged, alpha x 255 elsewhere
+    labels: np.ndarray     # HxW uint8 facade labels used
+
+
+class Renovator:
+    """Renders renovation requests on photos with one loaded generator (+ segmenter unless masks are given)."""
+
+    def __init__(self, generator: torch.nn.Module, image_size: int, segmenter=None,
+                 device: torch.device = torch.device("cpu")):
+        self.generator = generator.to(device).eval()
+        self.image_size = image_size
+        self.multiple = getattr(generator, "input_multiple", 32)
+        self.segmenter = segmenter
+        self.device = device
+
+    @classmethod
+    def load(cls, model: str | None = None, segmenter: str | None = None, device: str = "auto",
+             with_segmenter: bool = True) -> "Renovator":
+        """Load from registry URIs or folders; defaults are the `champion` aliases."""
+        from renovate_net.models.store import load_model, read_spec
+        from renovate_net.tracking import champion_uri, resolve_model
+
+        torch_device = pick_device(device)
+        folder = resolve_model(model or champion_uri(GENERATOR))
+        spec = read_spec(folder)
+        generator = load_model(folder, kind="generator", device=torch_device)
+        seg = None
+        if with_segmenter:
+            from renovate_net.segmenter import Segmenter
+
+            seg = Segmenter.from_uri(segmenter or champion_uri(SEGMENTER), device=str(torch_device))
+        return cls(generator, int(spec.get("image_size", 256)), seg, torch_device)
+
+    def labels_for(self, image: np.ndarray) -> np.ndarray:
+        if self.segmenter is None:
+            raise UserError("no facade labels: give --mask LABELS.png or let render load the segmenter")
+        return self.segmenter.predict(image)
+
+    @torch.no_grad()
+    def render(self, image: np.ndarray, request: RenovationRequest, labels: np.ndarray | None = None) -> Rendered:
+        """Renovate one HxWx3 uint8 photo; `labels` (HxW class ids) come from the segmenter if not given."""
+        height, width = image.shape[:2]
+        if labels is None:
+            labels = self.labels_for(image)
+        if labels.shape != (height, width):
+            raise UserError(f"labels are {labels.shape[1]}x{labels.shape[0]} but the photo is {width}x{height}")
+        size = working_size(width, height, self.image_size, self.multiple)
+        small = np.array(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+        small_labels = np.array(Image.fromarray(labels).resize(size, Image.Resampling.NEAREST))
+        arrays = condition_arrays(request)
+        out = self.generator(
+            torch.from_numpy(small).permute(2, 0, 1)[None].float().div(255).to(self.device),
+            torch.from_numpy(small_labels.astype(np.int64))[None].to(self.device),
+            *(torch.from_numpy(arrays[key])[None].to(self.device) for key in ("active", "material", "colour")),
+        )
+        rgb_alpha = torch.cat([out["rgb"], out["alpha"]], dim=1).float().cpu()
+        after, edit = composite_full(image, rgb_alpha)
+        return Rendered(after, edit, labels)
+
+
+def composite_full(image: np.ndarray, rgb_alpha: torch.Tensor, band: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Upsample [1, 4, h, w] rgb+alpha to the photo's size and composite, a band of rows at a time so a
+    12-megapixel photo never holds full-size float copies.
+
+    Returns the after photo (uint8) and the edit mask (uint8, 0 exactly where the pixel is unchanged).
+    """
+    height, width = image.shape[:2]
+    source = rgb_alpha[0]
+    x0, x1, x_weight = _bilinear_taps(width, source.shape[-1])
+    y0, y1, y_weight = _bilinear_taps(height, source.shape[-2])
+    after = image.copy()
+    edit = np.zeros((height, width), np.uint8)
+    for top in range(0, height, band):
+        rows = slice(top, min(height, top + band))
+        w = y_weight[rows].view(1, -1, 1)
+        up = source[:, y0[rows]] * (1 - w) + source[:, y1[rows]] * w
+        up = (up[..., x0] * (1 - x_weight) + up[..., x1] * x_weight).numpy()
+        alpha = up[3]
+        if not (alpha > 0).any():
+            continue
+        before = image[rows].astype(np.float32)
+        mixed = alpha[..., None] * up[:3].transpose(1, 2, 0) * 255.0 + (1 - alpha[..., None]) * before
+        result = np.where((alpha > 0)[..., None], np.clip(np.rint(mixed), 0, 255), before).astype(np.uint8)
+        after[rows] = result
+        changed = (result != image[rows]).any(axis=-1)
+        edit[rows] = np.where(changed, np.clip(np.rint(alpha * 255), 1, 255), 0).astype(np.uint8)
+    return after, edit
+
+
+def _bilinear_taps(out_len: int, in_len: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Source indices and weights of bilinear resizing with align_corners=False (as F.interpolate)."""
+    coords = ((torch.arange(out_len, dtype=torch.float32) + 0.5) * in_len / out_len - 0.5).clamp(min=0)
+    low = coords.floor().long().clamp(max=in_len - 1)
+    high = (low + 1).clamp(max=in_len - 1)
+    return low, high, coords - low.float()
+
+
+def output_paths(inputs: list[Path], output: str | None) -> list[Path]:
+    """Default `<stem>_after.png` beside each input; `-o` is a file for one input, else a folder."""
+    if output is None:
+        return [p.with_name(f"{p.stem}_after.png") for p in inputs]
+    target = Path(output)
+    if len(inputs) == 1 and not target.is_dir():
+        if target.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            raise UserError(f"-o {output}: give an output file ending in .png or .jpg, or an existing folder")
+        return [target]
+    if target.exists() and not target.is_dir():
+        raise UserError(f"-o {output}: several photos need an output folder, not a file")
+    return [target / f"{p.stem}_after.png" for p in inputs]
+
+
+def edit_mask_path(output: Path) -> Path:
+    return output.with_name(f"{output.stem}_edit.png")
+
+
+def render_files(images: list[str], request: RenovationRequest, output: str | None = None,
+                 mask: str | None = None, model: str | None = None, device: str = "auto",
+                 save_edit_mask: bool = False, force: bool = False, report=print) -> list[str]:
+    """Render every photo; returns the per-photo error lines (empty when all succeeded).
+
+    Every output path is checked before anything is computed, so a refused overwrite writes nothing;
+    with several photos, one bad photo is reported and the others are still rendered.
+    """
+    from tqdm import tqdm
+
+    from renovate_net.imaging import check_writable, load_image, load_labels, save_image
+
+    inputs = [Path(p) for p in images]
+    if mask is not None and len(inputs) > 1:
+        raise UserError("--mask goes with one photo; render photos with their own masks one at a time")
+    outputs = output_paths(inputs, output)
+    if len(set(outputs)) < len(outputs):
+        raise UserError("two photos share a file name stem, so their outputs would collide; rename one")
+    if len(inputs) > 1 and output is not None:
+        Path(output).mkdir(parents=True, exist_ok=True)
+    for path in outputs:
+        check_writable(path, force)
+        if save_edit_mask:
+            check_writable(edit_mask_path(path), force)
+
+    def read(source: Path) -> tuple[np.ndarray, np.ndarray | None]:
+        image = load_image(source)
+        return image, (load_labels(mask, size=(image.shape[1], image.shape[0])) if mask else None)
+
+    # One photo: read it before the (slower) model load, so a bad file fails fast.
+    first = read(inputs[0]) if len(inputs) == 1 else None
+    renovator = Renovator.load(model, device=device, with_segmenter=mask is None)
+    failures = []
+    for source, target in tqdm(list(zip(inputs, outputs)), desc="render", unit="photo",
+                               disable=len(inputs) == 1, leave=False):
+        try:
+            image, labels = first or read(source)
+            result = renovator.render(image, request, labels)
+            save_image(result.after, target, force=force)
+            if save_edit_mask:
+                save_image(result.edit_mask, edit_mask_path(target), force=force)
+        except UserError as error:
+            if len(inputs) == 1:
+                raise
+            failures.append(str(error))
+            report(f"error: {error}")
+    return failures
