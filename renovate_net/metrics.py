@@ -171,7 +171,7 @@ def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
 
 def to_tensor(image: np.ndarray) -> torch.Tensor:
     """HxWx3 uint8 -> [1, 3, H, W] float in [0, 1]."""
-    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255.0
+    return torch.from_numpy(np.array(image, dtype=np.float32)).permute(2, 0, 1)[None] / 255.0
 
 
 __all__ = ["l1", "psnr", "ssim", "ssim_map", "max_abs_diff_outside", "ciede2000", "Lite0Features",

@@ -1,0 +1,74 @@
+"""Make the README gallery: before/after pairs on real house photos for every type and a few combinations.
+
+    python tools/gallery.py --photos ../shared/data/houses --out tools/gallery.png
+
+Uses the shipped champion models (or --model / --segmenter). Prints one line per rendered pair.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from renovate_net.imaging import load_image
+from renovate_net.inference import Renovator
+from renovate_net.request import parse_request
+
+REQUESTS = [
+    (["facade-insulation"], ["facade-insulation=render-white"]),
+    (["facade-cladding"], ["facade-cladding=brick-slip-red"]),
+    (["windows"], ["windows=alu-black"]),
+    (["roof"], ["roof=clay-tiles-anthracite"]),
+    (["solar-panels"], []),
+    (["pool"], []),
+    (["garage"], []),
+    (["driveway"], ["driveway=clay-pavers"]),
+    (["facade-insulation", "windows"], ["facade-insulation=render-cream"]),
+    (["solar-panels", "roof"], ["roof=clay-tiles-red"]),
+    (["garage", "driveway"], []),
+    (["facade-cladding", "windows", "roof"], ["facade-cladding=wood-cladding", "windows=pvc-white"]),
+]
+TILE = 384
+
+
+def thumbnail(image: np.ndarray, caption: str) -> Image.Image:
+    tile = Image.fromarray(image)
+    tile.thumbnail((TILE, TILE))
+    canvas = Image.new("RGB", (TILE, TILE * 3 // 4 + 18), "white")
+    canvas.paste(tile, ((TILE - tile.width) // 2, 18))
+    ImageDraw.Draw(canvas).text((4, 3), caption, fill="black")
+    return canvas
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=Path, required=True, help="folder of house photos")
+    parser.add_argument("--out", type=Path, default=Path("tools/gallery.png"))
+    parser.add_argument("--model", default=None, help="generator URI (default renovate-net@champion)")
+    parser.add_argument("--first", type=int, default=0, help="index of the first photo to use")
+    args = parser.parse_args()
+
+    photos = sorted(args.photos.glob("*.jpg"))[args.first:args.first + len(REQUESTS)]
+    renovator = Renovator.load(args.model, device="cpu")
+    rows = []
+    for photo, (types, materials) in zip(photos, REQUESTS):
+        image = load_image(photo)
+        request = parse_request(types, materials)
+        result = renovator.render(image, request)
+        rows.append((thumbnail(image, f"before: {photo.name}"), thumbnail(result.after, request.describe())))
+        print(f"{photo.name:>20}  {request.describe()}")
+    width, height = rows[0][0].size
+    columns = 2  # pairs per row
+    sheet = Image.new("RGB", (columns * 2 * width, -(-len(rows) // columns) * height), "white")
+    for i, (before, after) in enumerate(rows):
+        x, y = (i % columns) * 2 * width, (i // columns) * height
+        sheet.paste(before, (x, y))
+        sheet.paste(after, (x + width, y))
+    sheet.save(args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
