@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -190,6 +191,54 @@ def evaluate(model, baseline, data, out, limit, seed, force) -> None:
     log_report(report)
     if out is not None:
         write_report(report, out, force=force)
+
+
+@cli.group()
+def data() -> None:
+    """Paired training data: build it from photos with the renovation simulator, validate a manifest."""
+
+
+@data.command("build")
+@click.option("--photos", required=True, type=click.Path(path_type=Path), help="Folder of house photos.")
+@click.option("--labels", type=click.Path(path_type=Path), default=None,
+              help="Folder of label PNGs named <photo stem>.png (default: the facade-segmenter@champion model).")
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Output folder (must be empty).")
+@click.option("--per-photo", type=int, default=4, show_default=True, help="Samples per photo.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same data.")
+@click.option("--size", type=int, default=512, show_default=True, help="Long side photos are resized to.")
+@click.option("--force", is_flag=True, help="Write into a non-empty --out, overwriting earlier outputs.")
+@click.option("--dry-run", is_flag=True, help="Check the inputs and say what would be built; write nothing.")
+def data_build(photos, labels, out, per_photo, seed, size, force, dry_run) -> None:
+    """Renovate real photos with the simulator: before/after/labels/edit-mask PNGs, manifest.jsonl and
+    contact_sheet.png in OUT.
+
+    \b
+    Example:
+      renovate-net data build --photos photos/ --out data/train --per-photo 4 --seed 0
+      renovate-net data build --photos photos/ --labels labels/ --out data/train --dry-run
+    """
+    from renovate_net.data.build import build, plan
+
+    if dry_run:
+        click.echo(plan(photos, out, labels, per_photo, force))
+        return
+    report = build(photos, out, labels=labels, per_photo=per_photo, seed=seed, size=size, force=force)
+    click.echo("\n".join(report.lines()))
+    click.echo(f"wrote {out / 'manifest.jsonl'} and {out / 'contact_sheet.png'}")
+
+
+@data.command("validate")
+@click.argument("manifest", type=click.Path(path_type=Path))
+def data_validate(manifest) -> None:
+    """Check a manifest (JSON, files, sizes, types, materials, colours) and count what it holds.
+
+    \b
+    Example:
+      renovate-net data validate data/train/manifest.jsonl
+    """
+    from renovate_net.data.dataset import validate_manifest
+
+    click.echo("\n".join(validate_manifest(manifest).lines()))
 
 
 def main() -> None:

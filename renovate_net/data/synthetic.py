@@ -49,7 +49,7 @@ def _roof(rng, image, labels, x0, x1, eave, apex, px_per_m):
     frac = np.clip((yy - apex) / max(eave - apex, 1), 0, 1)
     mask = (yy >= apex) & (yy <= eave) & (np.abs(xx - centre) <= top_half + (half - top_half) * frac)
     kind, colour = _ROOFS[rng.integers(len(_ROOFS))]
-    albedo = textures.TEXTURES[kind](xx, (yy - apex) * 1.3, colour, rng, px_per_m)
+    albedo = textures.TEXTURES[kind](textures.SurfaceCoords(xx, (yy - apex) * 1.3), colour, rng, px_per_m)
     _fill(image, labels, mask, albedo, "roof")
 
 
@@ -139,10 +139,10 @@ def synthetic_house(rng: np.random.Generator, size: tuple[int, int] = (256, 256)
 
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     drive = (yy >= horizon) & (np.abs(xx - x1 + 0.15 * (x1 - x0) + 0.1 * (yy - horizon)) < 0.1 * (x1 - x0) + 0.3 * (yy - horizon))
-    _fill(image, labels, drive, textures.pavers(xx, yy, (150, 148, 140), rng, px_per_m * 2), "ground")
+    _fill(image, labels, drive, textures.pavers(textures.SurfaceCoords(xx, yy), (150, 148, 140), rng, px_per_m * 2), "ground")
     kind, colour = _WALLS[rng.integers(len(_WALLS))]
     wall = (xx >= x0) & (xx < x1) & (yy >= eave) & (yy < base)
-    _fill(image, labels, wall, textures.TEXTURES[kind](xx, yy, colour, rng, px_per_m), "wall")
+    _fill(image, labels, wall, textures.TEXTURES[kind](textures.SurfaceCoords(xx, yy), colour, rng, px_per_m), "wall")
     _roof(rng, image, labels, x0, x1, eave, apex, px_per_m)
     door_x = rng.uniform(x0 + 1.5 * px_per_m, x1 - 1.5 * px_per_m)
     _windows(rng, image, labels, x0, x1, eave, base, door_x, px_per_m)

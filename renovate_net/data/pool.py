@@ -1,0 +1,90 @@
+"""Additive renovation: a rectangular in-ground pool with stone coping, in the garden.
+
+The pool is a rectangle on the ground plane (see `scene.ground_coords`), so it appears as a trapezoid in
+perspective. It is placed where its whole footprint lies on free ground, preferring lawn. The water mixes
+the liner colour, darker towards the deep end, with the photo's sky by a Fresnel term that grows with
+distance (grazing view), with ripples; the far inner wall shows as a dark band under the coping, and the
+sun-side wall shades the water next to it. The coping is stone slabs lit by the ground's own shading.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from renovate_net.catalog import Material
+from renovate_net.data import textures
+from renovate_net.data.canvas import Canvas, RegionMissing, exposure, feather
+from renovate_net.data.scene import CAMERA_HEIGHT_M, bbox, ground_coords, shading, to_linear, to_srgb
+from renovate_net.request import Choice
+
+COPING_M = 0.35
+STONE = {"bluestone": (92, 96, 102), "white-stone": (214, 208, 194)}
+
+
+def _site(canvas: Canvas, rng: np.random.Generator):
+    """A free spot on the ground for a pool of a random size: (x metres, depth metres, size) or None."""
+    scene = canvas.scene
+    ground = canvas.free("ground")
+    h, w = ground.shape
+    ground &= np.arange(h)[:, None] > scene.horizon_y + 3
+    if ground.sum() < 0.01 * ground.size:
+        return None
+    rgb = scene.image
+    lawn = ground & (rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2]) > 0.01)
+    if lawn.sum() < 0.01 * lawn.size:  # a pool goes in a garden, not on a street
+        return None
+    seeds = np.argwhere(lawn)
+    coords = ground_coords(scene, slice(0, h), slice(0, w))
+    x_m, z_m = coords.u / scene.px_per_m, coords.v / scene.px_per_m
+    for attempt in range(16):
+        length = rng.uniform(6.0, 10.0) * (0.93 ** attempt)
+        depth = rng.uniform(3.0, 4.5) * (0.93 ** attempt)
+        y, x = seeds[rng.integers(len(seeds))]
+        xc, z_near = x_m[y, x], z_m[y, x] - depth / 2
+        outer = ((np.abs(x_m - xc) <= length / 2 + COPING_M) & (z_m >= z_near - COPING_M)
+                 & (z_m <= z_near + depth + COPING_M))
+        if outer.sum() < 60 or outer[:, [0, -1]].any() or outer[-1].any():
+            continue
+        if (outer & ~ground).sum() <= 0.01 * outer.sum():
+            return xc, z_near, length, depth, x_m, z_m, outer
+    return None
+
+
+def pool(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
+    site = _site(canvas, rng)
+    if site is None:
+        raise RegionMissing("no free ground for a pool")
+    xc, z_near, length, depth, x_m, z_m, outer = site
+    scene = canvas.scene
+    rows, cols = bbox(outer, pad=3)
+    x, z = x_m[rows, cols] - xc, z_m[rows, cols] - z_near
+    footprint = outer[rows, cols]
+    water = (np.abs(x) <= length / 2) & (z >= 0) & (z <= depth)
+    light = np.clip(shading(scene, outer, rows, cols, detail=0.1), 0.3, 1.6)
+    coords = ground_coords(scene, rows, cols)
+    stone = STONE["white-stone" if material.id.startswith("white") else "bluestone"]
+    slabs = textures.SurfaceCoords(coords.u, coords.v, coords.foot_u, coords.foot_v)
+    coping = textures.pavers(slabs, stone, rng, scene.px_per_m * 0.2)  # 1 m x 0.5 m slabs
+    coping_lin = to_linear(coping) * light[..., None] * exposure(scene)
+    water_lin = _water(scene, choice, rng, x, z, z_m[rows, cols], length, depth, light)
+    linear = np.where(water[..., None], water_lin, coping_lin)
+    rgb = to_srgb(linear) + rng.normal(0.0, scene.noise, linear.shape).astype(np.float32)
+    canvas.paint(rows, cols, rgb, feather(footprint, 0.5))
+    canvas.occupied[rows, cols] |= footprint
+
+
+def _water(scene, choice: Choice, rng, x, z, distance, length, depth, light) -> np.ndarray:
+    """Linear RGB of the water surface over the crop (valid where the water is); `distance` in metres."""
+    liner = to_linear(np.asarray(choice.colour, np.float32) / 255.0)
+    deep_axis = x / length + 0.5 if rng.random() < 0.5 else z / depth  # where the deep end is
+    body = liner * (1.0 - 0.4 * np.clip(deep_axis, 0, 1))[..., None] * exposure(scene)
+    incidence = np.arctan2(np.maximum(distance, 0.5), CAMERA_HEIGHT_M)  # from the surface normal
+    fresnel = 0.02 + 0.98 * (1.0 - np.cos(incidence)) ** 5  # Schlick: far water mirrors the sky
+    h, w = x.shape
+    ripple = 0.5 * textures.value_noise(rng, (h, w), 3.0) + 0.5 * textures.value_noise(rng, (h, w), 9.0)
+    fresnel = np.clip(fresnel * (1.0 + 0.35 * ripple), 0.0, 0.9)[..., None]
+    surface = body * (1.0 + 0.08 * ripple)[..., None] * (1 - fresnel) + scene.sky_colour * fresnel
+    far_wall = np.clip((z - (depth - 0.25)) / 0.1, 0.0, 1.0)  # the far inner wall above the water line
+    from_sun_wall = (x / length + 0.5) if scene.light_x < 0 else (0.5 - x / length)
+    shade = 1.0 - 0.35 * np.clip(1.0 - from_sun_wall * length / 0.5, 0.0, 1.0)  # its wall shades 0.5 m
+    surface = surface * ((1.0 - 0.55 * far_wall) * shade)[..., None]
+    return surface * np.clip(light, 0.6, 1.3)[..., None] ** 0.5

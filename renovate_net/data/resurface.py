@@ -1,0 +1,148 @@
+"""Re-surfacing renovations (DESIGN.md section 6): facade render or cladding, roof, window frames, driveway.
+
+Each replaces a region's albedo with a procedural material laid along the surface (facade lines, roof
+rows, the ground plane in perspective) and keeps the photo's light: `after = new_albedo * shading`, the
+shading being the photo's own smoothed luminance over the region (see `scene.shading`).
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from renovate_net.catalog import Material
+from renovate_net.data import textures
+from renovate_net.data.canvas import Canvas, RegionMissing, feather, relight
+from renovate_net.data.scene import bbox, components, facade_coords, ground_coords, shading
+from renovate_net.request import Choice
+
+ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
+
+
+def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np.random.Generator,
+               coords_of, detail: float = 0.1) -> None:
+    """Lay `texture` over each connected part of `region` with the coordinates `coords_of(mask, rows, cols)`."""
+    scene = canvas.scene
+    for part, _ in components(region, 12):
+        rows, cols = bbox(part, pad=3)
+        coords = coords_of(part, rows, cols)
+        albedo = textures.TEXTURES[texture](coords, colour, rng, scene.px_per_m)
+        rgb = relight(scene, albedo, shading(scene, part, rows, cols, detail), rng)
+        canvas.paint(rows, cols, rgb, feather(part[rows, cols]))
+
+
+def facade(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
+    """facade-insulation / facade-cladding: the wall gets render, brick slips, boards or panels."""
+    wall = canvas.free("wall")
+    if wall.sum() < 0.005 * wall.size:
+        raise RegionMissing("no wall")
+    scene = canvas.scene
+    _resurface(canvas, wall, material.texture, choice.colour, rng,
+               lambda part, rows, cols: facade_coords(scene, part, rows, cols))
+
+
+def roof(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
+    """roof: tile rows or slate along the roof's eave lines, rows foreshortened by the pitch."""
+    region = canvas.free("roof")
+    if region.sum() < 0.003 * region.size:
+        raise RegionMissing("no roof")
+    scene = canvas.scene
+
+    def coords(part, rows, cols):
+        c = facade_coords(scene, part, rows, cols)
+        return textures.SurfaceCoords(c.u, c.v / ROOF_FORESHORTENING, c.foot_u,
+                                      np.asarray(c.foot_v) / ROOF_FORESHORTENING)
+
+    _resurface(canvas, region, material.texture, choice.colour, rng, coords, detail=0.15)
+
+
+def paved_ground(canvas: Canvas) -> np.ndarray:
+    """The paved share of the ground region (not lawn): low green excess and low chroma, cleaned, the
+    largest connected parts (a driveway, a path, a forecourt)."""
+    ground = canvas.free("ground")
+    rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 2.0)  # judge colour, not texture
+    green = rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2])
+    chroma = rgb.max(axis=2) - rgb.min(axis=2)
+    paved = ground & (green < 0.025) & (chroma < 0.18)
+    kernel = np.ones((5, 5), np.uint8)
+    paved = cv2.morphologyEx(cv2.morphologyEx(paved.astype(np.uint8), cv2.MORPH_OPEN, kernel),
+                             cv2.MORPH_CLOSE, kernel).astype(bool) & ground
+    parts = sorted(components(paved, int(0.004 * paved.size)), key=lambda p: -p[0].sum())
+    out = np.zeros_like(paved)
+    for part, _ in parts[:2]:
+        out |= part
+    return out
+
+
+def driveway(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
+    """driveway: pavers in perspective on the ground plane, or gravel, over the paved ground."""
+    region = paved_ground(canvas)
+    rows_valid = np.arange(region.shape[0])[:, None] > canvas.scene.horizon_y + 2
+    region &= rows_valid
+    if region.sum() < 0.005 * region.size:
+        raise RegionMissing("no paved ground")
+    scene = canvas.scene
+    _resurface(canvas, region, material.texture, choice.colour, rng,
+               lambda part, rows, cols: ground_coords(scene, rows, cols), detail=0.2)
+
+
+def _thin_runs(flags: np.ndarray, widest: int) -> np.ndarray:
+    """Keep only runs of True at most `widest` long: a mullion is a thin bar, a wide run is glass that
+    happens to have the frame's colour."""
+    out = flags.copy()
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        if stop - start > widest:
+            out[start:stop] = False
+    return out
+
+
+def _frame_mask(image: np.ndarray, window: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The frame inside a window crop: a border band as wide as a frame profile, plus mullions and
+    transoms (columns/rows mostly of the border's colour); the glass between them is left alone."""
+    h, w = window.shape
+    rows, cols = np.nonzero(window)
+    height, width = np.ptp(rows) + 1, np.ptp(cols) + 1
+    band = max(1, int(round(0.08 * min(height, width))))
+    inner = cv2.erode(window.astype(np.uint8), np.ones((2 * band + 1, 2 * band + 1), np.uint8)) > 0
+    border = window & ~inner
+    if not inner.any():
+        return window
+    reference = np.median(image[border], axis=0)
+    like = inner & (np.abs(image - reference).sum(axis=2) < 0.2)
+    inner_cols, inner_rows = inner.sum(axis=0), inner.sum(axis=1)
+    mullions = _thin_runs((like.sum(axis=0) > 0.6 * np.maximum(inner_cols, 1)) & (inner_cols > 0.5 * inner_cols.max()),
+                          2 * band)
+    transoms = _thin_runs((like.sum(axis=1) > 0.6 * np.maximum(inner_rows, 1)) & (inner_rows > 0.5 * inner_rows.max()),
+                          2 * band)
+    frame = border | (inner & (mullions[None, :] | transoms[:, None]))
+    if not mullions.any() and width > 0.9 * height and rng.random() < 0.5:  # new profile: a centre mullion
+        middle = int(round(cols.min() + width / 2))
+        frame[:, max(middle - band // 2, 0):middle - band // 2 + band] |= window[:, max(middle - band // 2, 0):
+                                                                               middle - band // 2 + band]
+    return frame
+
+
+def windows(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
+    """windows: frames (border band, mullions, transoms) in the new colour and profile; glass untouched."""
+    scene = canvas.scene
+    parts = components(canvas.free("window"), 20)
+    if not parts:
+        raise RegionMissing("no windows")
+    for part, _ in parts:
+        rows, cols = bbox(part, pad=2)
+        frame = _frame_mask(scene.image[rows, cols], part[rows, cols], rng)
+        full = np.zeros_like(part)
+        full[rows, cols] = frame
+        light = np.clip(shading(scene, full, rows, cols, detail=0.3), 0.55, 1.4)
+        h, w = frame.shape
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        sheen = 1.0 + 0.06 * (yy / max(h, 1) - 0.5)  # a profile is lit from above: lighter top rail
+        if material.texture == "frame" and material.id.startswith("wood"):
+            sheen = sheen * (1.0 + 0.06 * textures.fbm(rng, (h, w), 3.0, 2))
+        albedo = np.clip(np.asarray(choice.colour, np.float32) / 255.0 * sheen[..., None], 0.0, 1.0)
+        inner_edge = frame & ~cv2.erode(frame.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & \
+            cv2.dilate((part[rows, cols] & ~frame).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        light = light * np.where(inner_edge, 0.8, 1.0)  # the rebate where frame meets glass sits in shade
+        rgb = relight(scene, albedo, light, rng)
+        alpha = frame.astype(np.float32)
+        canvas.paint(rows, cols, rgb, alpha)

@@ -1,0 +1,214 @@
+"""What the simulator measures on a photo before editing it: scale, light, sky, horizon, surface
+coordinates and the photo's own shading.
+
+- Scale (`px_per_m`) comes from objects of known size: windows (about 1.4 m tall), doors (2.2 m), else
+  the wall's height. It sets brick, tile, panel and pool sizes.
+- Facade coordinates follow the facade's dominant lines: the near-horizontal edge angle is measured in
+  the left and right halves of a region; two different angles give a vanishing point and a perspective
+  (homography-like) mapping, close angles a sheared one. Verticals are assumed vertical.
+- Ground coordinates put the camera 1.6 m above the ground, so the horizon sits 1.6 m above the wall's
+  base line; depth is then 1 / (y - horizon) (a pinhole looking at a flat ground plane).
+- Shading keeps the photo's light: the log-luminance of a region, hole-filled and smoothed with a
+  self-guided filter (He et al., "Guided Image Filtering", 2010) so shadow edges stay sharp while the old
+  material's texture is removed; `after = new_albedo * shading` is `before * new_albedo / old_albedo`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from renovate_net.data.textures import SurfaceCoords
+from renovate_net.labels import LABEL_ID
+
+CAMERA_HEIGHT_M = 1.6
+_LINEAR_LUT = np.where(np.arange(256) / 255 <= 0.04045, np.arange(256) / 255 / 12.92,
+                       ((np.arange(256) / 255 + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def to_linear(srgb: np.ndarray) -> np.ndarray:
+    """sRGB float in [0, 1] -> linear (float32)."""
+    srgb = np.clip(srgb, 0.0, 1.0)
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def to_srgb(linear: np.ndarray) -> np.ndarray:
+    """Linear float -> sRGB float in [0, 1] (float32)."""
+    linear = np.clip(linear, 0.0, 1.0)
+    return np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055).astype(np.float32)
+
+
+def luminance(linear: np.ndarray) -> np.ndarray:
+    return linear @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+def components(mask: np.ndarray, min_area: int) -> list[tuple[np.ndarray, tuple[int, int, int, int]]]:
+    """Connected components of a boolean mask with at least `min_area` px: (mask, (x, y, w, h)) each."""
+    count, ids, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    out = []
+    for index in range(1, count):
+        x, y, w, h, area = stats[index]
+        if area >= min_area:
+            out.append((ids == index, (int(x), int(y), int(w), int(h))))
+    return out
+
+
+@dataclass
+class Scene:
+    """A photo and the measurements every simulated renovation shares."""
+    image: np.ndarray      # HxWx3 float32 sRGB in [0, 1]
+    linear: np.ndarray     # HxWx3 float32 linear RGB
+    labels: np.ndarray     # HxW uint8 class ids
+    px_per_m: float        # image pixels per metre at the facade
+    base_y: float          # the wall's base line (image row where the house meets the ground)
+    horizon_y: float       # image row of the horizon (camera height above the base line)
+    focal: float           # assumed focal length in pixels (about a 50 degree horizontal view)
+    light_x: float         # -1 sun from the left ... +1 from the right (which way contact shadows fall)
+    sky_colour: np.ndarray  # linear RGB the sky (and its reflections) has
+    noise: float           # the photo's pixel noise (sRGB units), added to drawn surfaces
+
+    def region(self, name: str) -> np.ndarray:
+        return self.labels == LABEL_ID[name]
+
+
+def _scale(labels: np.ndarray) -> float:
+    h = labels.shape[0]
+    windows = [b[3] for _, b in components(labels == LABEL_ID["window"], 30)]
+    doors = [b[3] for _, b in components(labels == LABEL_ID["door"], 60)]
+    if len(windows) >= 2:
+        estimate = float(np.median(windows)) / 1.4
+    elif doors:
+        estimate = float(np.median(doors)) / 2.2
+    elif (labels == LABEL_ID["wall"]).any():
+        rows = np.nonzero((labels == LABEL_ID["wall"]).any(axis=1))[0]
+        estimate = (rows[-1] - rows[0] + 1) / 6.0
+    else:
+        estimate = h / 12.0
+    return float(np.clip(estimate, h / 80.0, h / 4.0))
+
+
+def _light_side(linear: np.ndarray, labels: np.ndarray) -> float:
+    """Which side the sun is on: the brighter half of the sky and of the walls (a weak but cheap cue)."""
+    y = luminance(linear)
+    score = 0.0
+    for name in ("sky", "wall"):
+        mask = labels == LABEL_ID[name]
+        half = mask.shape[1] // 2
+        left, right = mask[:, :half], mask[:, half:]
+        if left.sum() > 50 and right.sum() > 50:
+            a, b = y[:, :half][left].mean(), y[:, half:][right].mean()
+            score += (b - a) / max(a + b, 1e-3)
+    return float(np.clip(score * 4.0, -1.0, 1.0))
+
+
+def analyse(image: np.ndarray, labels: np.ndarray) -> Scene:
+    """Measure a photo (HxWx3 uint8) with its labels once; every renovation type then draws from it."""
+    srgb = image.astype(np.float32) / 255.0
+    linear = _LINEAR_LUT[image]
+    h, w = labels.shape
+    px_per_m = _scale(labels)
+    wall_rows = np.nonzero(labels == LABEL_ID["wall"])[0]
+    base_y = float(np.percentile(wall_rows, 97)) if wall_rows.size else 0.75 * h
+    sky = labels == LABEL_ID["sky"]
+    sky_colour = (np.median(linear[sky], axis=0) if sky.sum() > 20
+                  else np.array([0.45, 0.55, 0.7], np.float32))
+    flat = cv2.GaussianBlur(srgb, (3, 3), 0)
+    noise = float(np.clip(np.median(np.abs(srgb - flat)) * 1.4826, 0.002, 0.03))
+    return Scene(srgb, linear, labels, px_per_m, base_y, base_y - CAMERA_HEIGHT_M * px_per_m, 1.2 * w,
+                 _light_side(linear, labels), sky_colour.astype(np.float32), noise)
+
+
+def bbox(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice]:
+    """The (rows, cols) slices around a non-empty mask, grown by `pad` px and clipped to the image."""
+    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    h, w = mask.shape
+    return (slice(max(rows[0] - pad, 0), min(rows[-1] + pad + 1, h)),
+            slice(max(cols[0] - pad, 0), min(cols[-1] + pad + 1, w)))
+
+
+def _line_angle(gray: np.ndarray, mask: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Dominant near-horizontal line angle (radians) of strong edges in `mask`, with their weight and centroid."""
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    magnitude = gx * gx + gy * gy
+    near_horizontal = mask & (np.abs(gx) < 0.7 * np.abs(gy))
+    if near_horizontal.sum() < 30:
+        return None
+    strong = near_horizontal & (magnitude >= np.percentile(magnitude[near_horizontal], 70))
+    angles = np.degrees(np.arctan(-gx[strong] / gy[strong]))
+    weights = magnitude[strong]
+    histogram, _ = np.histogram(angles, bins=71, range=(-35.5, 35.5), weights=weights)
+    histogram = np.convolve(histogram, np.array([1, 2, 3, 2, 1], np.float64), mode="same")
+    peak = int(np.argmax(histogram)) - 35
+    near = np.abs(angles - peak) < 3
+    if weights[near].sum() <= 0:
+        return None
+    angle = float(np.average(angles[near], weights=weights[near]))
+    ys, xs = np.nonzero(strong)
+    return np.radians(angle), float(weights[near].sum()), float(xs[near].mean()), float(ys[near].mean())
+
+
+def facade_coords(scene: Scene, mask: np.ndarray, rows: slice, cols: slice) -> SurfaceCoords:
+    """Coordinates over the crop (rows, cols) aligned with the lines measured inside `mask` (full size)."""
+    gray = cv2.GaussianBlur(luminance(scene.linear[rows, cols]), (3, 3), 0.8)
+    crop = cv2.dilate(mask[rows, cols].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    h, w = crop.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    centre = w / 2.0
+    left = crop.copy(); left[:, w // 2:] = False
+    right = crop.copy(); right[:, :w // 2] = False
+    fits = [_line_angle(gray, half) for half in (left, right)]
+    if all(fits) and abs(fits[0][0] - fits[1][0]) > np.radians(1.5):
+        (a1, _, x1, y1), (a2, _, x2, y2) = fits
+        t1, t2 = np.tan(a1), np.tan(a2)
+        vx = (y2 - y1 + t1 * x1 - t2 * x2) / (t1 - t2)  # where the two lines meet: the vanishing point
+        vy = y1 + t1 * (vx - x1)
+        scale = (centre - vx) / (xx - vx)
+        # A vanishing point near or inside the crop, or a scale that changes more than 2x across it, is a
+        # bad fit (mixed planes, a hipped roof): fall back to one angle.
+        if abs(vx - centre) > w and scale.min() > 0.5 and scale.max() < 2.0:
+            return SurfaceCoords((xx - centre) * scale, vy + (yy - vy) * scale, scale * scale, scale)
+    found = [f for f in fits if f]
+    angle = float(np.average([f[0] for f in found], weights=[f[1] for f in found])) if found else 0.0
+    return SurfaceCoords(xx - centre, yy - np.tan(angle) * (xx - centre), 1.0, 1.0)
+
+
+def ground_coords(scene: Scene, rows: slice, cols: slice) -> SurfaceCoords:
+    """Ground-plane coordinates (in facade pixels: metres * px_per_m) of a crop below the horizon.
+    u runs across the view, v away from the camera; rows at or above the horizon get no valid depth."""
+    yy, xx = np.mgrid[rows, cols].astype(np.float32)
+    below = np.maximum(yy - scene.horizon_y, 0.5)
+    depth = CAMERA_HEIGHT_M * scene.focal / below          # metres from the camera
+    x_m = (xx - scene.image.shape[1] / 2.0) * depth / scene.focal
+    k = scene.px_per_m
+    foot_v = CAMERA_HEIGHT_M * scene.focal / below ** 2 * k
+    return SurfaceCoords(x_m * k, depth * k, depth / scene.focal * k, foot_v)
+
+
+def shading(scene: Scene, mask: np.ndarray, rows: slice, cols: slice, detail: float = 0.15) -> np.ndarray:
+    """The photo's relative light over a region crop (1 = the region's median), old texture removed.
+
+    `detail` keeps that share of the fine log-luminance detail (grain, compression noise), so the new
+    surface is not unnaturally clean."""
+    y = luminance(scene.linear[rows, cols])
+    log_y = np.log(y + 2e-3)
+    inside = mask[rows, cols].astype(np.float32)
+    sigma = max(2.0, 0.15 * scene.px_per_m)
+    weight = cv2.GaussianBlur(inside, (0, 0), sigma) + 1e-6
+    filled = np.where(inside > 0, log_y, cv2.GaussianBlur(log_y * inside, (0, 0), sigma) / weight)
+    radius = int(max(2, round(0.1 * scene.px_per_m)))
+    smooth = _guided_filter(filled, radius, eps=0.04)
+    smooth = _guided_filter(smooth, radius, eps=0.02)
+    reference = np.median(smooth[inside > 0]) if inside.any() else 0.0
+    return np.exp(smooth - reference + detail * (filled - smooth)).astype(np.float32)
+
+
+def _guided_filter(guide: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """Self-guided filter: smooths where local variance < eps, keeps edges where it is larger."""
+    box = (2 * radius + 1, 2 * radius + 1)
+    mean = cv2.boxFilter(guide, -1, box)
+    var = cv2.boxFilter(guide * guide, -1, box) - mean * mean
+    a = var / (var + eps)
+    b = mean - a * mean
+    return cv2.boxFilter(a, -1, box) * guide + cv2.boxFilter(b, -1, box)

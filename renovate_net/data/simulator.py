@@ -1,0 +1,96 @@
+"""The renovation simulator (DESIGN.md section 6): a real photo + its labels + a request -> a paired
+"after" photo and the edit mask, for training the generator.
+
+Types are applied in catalog order (the request already is), each with its own random stream derived
+from one draw of the caller's generator, so a type renders the same alone or combined and the order the
+user typed never matters. Later types avoid what earlier additive objects cover (a garage is not built
+on the new pool). Outside the edit mask the after is the before, bit for bit.
+
+The inverse trick (`simulate_inverse`) gives real targets for the facade: the photo itself is the after,
+its wall re-surfaced to another material is the before, and the request is the real wall's measured
+colour with the closest catalog material.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from renovate_net.catalog import Catalog, load_catalog
+from renovate_net.colour import srgb_to_lab
+from renovate_net.data import garage, pool, resurface, solar
+from renovate_net.data.canvas import Canvas, RegionMissing
+from renovate_net.data.scene import analyse, luminance
+from renovate_net.request import RenovationRequest, parse_request
+
+__all__ = ["RegionMissing", "simulate", "simulate_inverse"]
+
+RENOVATE = {
+    "facade-insulation": resurface.facade,
+    "facade-cladding": resurface.facade,
+    "windows": resurface.windows,
+    "roof": resurface.roof,
+    "solar-panels": solar.solar_panels,
+    "pool": pool.pool,
+    "garage": garage.garage,
+    "driveway": resurface.driveway,
+}
+
+
+def simulate(before: np.ndarray, labels: np.ndarray, request: RenovationRequest, rng: np.random.Generator,
+             catalog: Catalog | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Renovate `before` (HxWx3 uint8) as `request` asks: (after HxWx3 uint8, edit_mask HxW float32 in [0,1]).
+
+    Raises RegionMissing when the photo lacks a region a type needs (no roof for solar panels, ...)."""
+    if before.ndim != 3 or before.shape[2] != 3 or before.dtype != np.uint8:
+        raise ValueError(f"before must be HxWx3 uint8, got {before.shape} {before.dtype}")
+    if labels.shape != before.shape[:2]:
+        raise ValueError(f"labels {labels.shape} do not match the photo {before.shape[:2]}")
+    catalog = catalog or load_catalog()
+    canvas = Canvas.start(analyse(before, labels))
+    seed = int(rng.integers(2 ** 62))
+    for choice in request.choices:
+        renovation = catalog.type(choice.type_id)
+        type_rng = np.random.default_rng([seed, renovation.index])
+        try:
+            RENOVATE[choice.type_id](canvas, choice, renovation.material(choice.material_id), type_rng)
+        except RegionMissing as missing:
+            raise RegionMissing(f"{choice.type_id}: {missing}") from None
+    return _finish(before, canvas)
+
+
+def _finish(before: np.ndarray, canvas: Canvas) -> tuple[np.ndarray, np.ndarray]:
+    """Quantise: pixels whose 8-bit edit mask is 0 are copied from the before; the rest are rendered."""
+    mask = np.round(np.clip(canvas.mask, 0.0, 1.0) * 255.0).astype(np.uint8)
+    rendered = np.clip(canvas.image * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    after = np.where(mask[..., None] > 0, rendered, before)
+    return after, mask.astype(np.float32) / 255.0
+
+
+def measured_wall(photo: np.ndarray, labels: np.ndarray, catalog: Catalog) -> RenovationRequest:
+    """The request that describes a photo's real wall: brick-like texture -> facade-cladding, smooth ->
+    facade-insulation; the closest material of that type in Lab, and the wall's median colour as custom."""
+    wall = labels == 2
+    if wall.sum() < 0.005 * wall.size:
+        raise RegionMissing("facade: no wall")
+    colour = tuple(int(c) for c in np.median(photo[wall], axis=0))
+    gray = luminance(photo.astype(np.float32) / 255.0)
+    detail = np.abs(gray[1:, 1:] - gray[:-1, 1:]) + np.abs(gray[1:, 1:] - gray[1:, :-1])
+    textured = np.median(detail[wall[1:, 1:]]) / max(float(np.median(gray[wall])), 1e-3) > 0.06
+    type_id = "facade-cladding" if textured else "facade-insulation"
+    lab = srgb_to_lab(np.asarray(colour, np.float64) / 255.0)
+    materials = catalog.type(type_id).materials
+    nearest = min(materials, key=lambda m: float(np.sum((srgb_to_lab(np.asarray(m.colour) / 255.0) - lab) ** 2)))
+    hex_colour = "#{:02X}{:02X}{:02X}".format(*colour)
+    return parse_request([type_id], [f"{type_id}={nearest.id}"], [f"{type_id}={hex_colour}"], catalog)
+
+
+def simulate_inverse(photo: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
+                     catalog: Catalog | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, RenovationRequest]:
+    """The inverse trick: (before, after = the photo, edit_mask, request describing the real wall)."""
+    catalog = catalog or load_catalog()
+    real = measured_wall(photo, labels, catalog)
+    others = [(t.id, m.id) for t in catalog.types if t.edits == "wall" for m in t.materials
+              if m.id != real.choices[0].material_id]
+    type_id, material_id = others[int(rng.integers(len(others)))]
+    before, edit_mask = simulate(photo, labels, parse_request([type_id], [f"{type_id}={material_id}"],
+                                                             catalog=catalog), rng, catalog)
+    return before, photo.copy(), edit_mask, real
