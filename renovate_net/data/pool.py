@@ -36,9 +36,10 @@ def _site(canvas: Canvas, rng: np.random.Generator):
     coords = ground_coords(scene, slice(0, h), slice(0, w))
     x_m, z_m = coords.u / scene.px_per_m, coords.v / scene.px_per_m
     for attempt in range(16):
-        length = rng.uniform(6.0, 10.0) * (0.93 ** attempt)
-        depth = rng.uniform(3.0, 4.5) * (0.93 ** attempt)
         y, x = seeds[rng.integers(len(seeds))]
+        view_width = w * z_m[y, x] / scene.focal  # metres of ground the photo shows at that distance
+        length = min(rng.uniform(6.0, 10.0), 0.6 * view_width) * (0.95 ** attempt)
+        depth = min(rng.uniform(3.0, 4.5), 0.6 * length)
         xc, z_near = x_m[y, x], z_m[y, x] - depth / 2
         outer = ((np.abs(x_m - xc) <= length / 2 + COPING_M) & (z_m >= z_near - COPING_M)
                  & (z_m <= z_near + depth + COPING_M))

@@ -47,7 +47,7 @@ def simulate(before: np.ndarray, labels: np.ndarray, request: RenovationRequest,
     catalog = catalog or load_catalog()
     canvas = Canvas.start(analyse(before, labels))
     seed = int(rng.integers(2 ** 62))
-    for choice in request.choices:
+    for choice in sorted(request.choices, key=lambda c: catalog.type(c.type_id).index):  # catalog order
         renovation = catalog.type(choice.type_id)
         type_rng = np.random.default_rng([seed, renovation.index])
         try:

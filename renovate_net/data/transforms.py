@@ -1,7 +1,9 @@
 """Paired albumentations transforms: one geometric draw for before, after, labels and edit mask; one
 photometric draw applied identically to before and after (pix2pix's paired crop/flip).
 
-Train: a random resized crop (30-100 % of the area, aspect 3:4..4:3) to S x S and a horizontal flip.
+Train: a random resized crop (30-100 % of the area, aspect 3:4..4:3) to S x S and a horizontal flip; a crop
+that misses most of the edit is redrawn (a sample asking for a pool whose crop shows no pool teaches the
+model to ignore the request).
 Val: the whole photo, long side resized to S and centre-padded to S x S (labels pad with `other`, the edit
 mask with 0), so nothing of the house is cut off.
 Photometric jitter is brightness/contrast/gamma only: hue or saturation shifts would change the material's
@@ -18,6 +20,7 @@ import cv2
 import numpy as np
 
 Sample = dict[str, np.ndarray]
+CROP_TRIES = 8  # random crops drawn until one holds a fair share of the edit (a crop without it teaches "no-op")
 
 
 def paired_transform(image_size: int, augment: bool) -> Callable[[Sample], Sample]:
@@ -40,8 +43,12 @@ def paired_transform(image_size: int, augment: bool) -> Callable[[Sample], Sampl
                            additional_targets={"after": "image"})
 
     def apply(sample: Sample) -> Sample:
-        out = geometry(image=sample["before"], after=sample["after"], mask=sample["labels"],
-                       edit_mask=sample["edit_mask"])
+        density = float(sample["edit_mask"].mean())
+        for _ in range(CROP_TRIES):
+            out = geometry(image=sample["before"], after=sample["after"], mask=sample["labels"],
+                           edit_mask=sample["edit_mask"])
+            if not augment or out["edit_mask"].mean() >= 0.3 * density:
+                break
         before, after = out["image"], out["after"]
         if augment:
             jittered = photometry(image=before, after=after)
