@@ -1,13 +1,15 @@
 """Additive renovation: a rectangular in-ground pool with stone coping, in the garden.
 
 The pool is a rectangle on the ground plane (see `scene.ground_coords`), so it appears as a trapezoid in
-perspective. It is placed where its whole footprint lies on free ground, preferring lawn. The water mixes
+perspective. It is placed where its whole footprint lies on free ground, at least 80 % of it lawn
+(a pool goes in a garden, not on a street). The water mixes
 the liner colour, darker towards the deep end, with the photo's sky by a Fresnel term that grows with
 distance (grazing view), with ripples; the far inner wall shows as a dark band under the coping, and the
 sun-side wall shades the water next to it. The coping is stone slabs lit by the ground's own shading.
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from renovate_net.catalog import Material
@@ -28,7 +30,7 @@ def _site(canvas: Canvas, rng: np.random.Generator):
     ground &= np.arange(h)[:, None] > scene.horizon_y + 3
     if ground.sum() < 0.01 * ground.size:
         return None
-    rgb = scene.image
+    rgb = cv2.GaussianBlur(scene.image, (0, 0), 2.0)  # judge colour, not grass blades
     lawn = ground & (rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2]) > 0.01)
     if lawn.sum() < 0.01 * lawn.size:  # a pool goes in a garden, not on a street
         return None
@@ -45,7 +47,7 @@ def _site(canvas: Canvas, rng: np.random.Generator):
                  & (z_m <= z_near + depth + COPING_M))
         if outer.sum() < 60 or outer[:, [0, -1]].any() or outer[-1].any():
             continue
-        if (outer & ~ground).sum() <= 0.01 * outer.sum():
+        if (outer & ~ground).sum() <= 0.01 * outer.sum() and (outer & lawn).sum() >= 0.8 * outer.sum():
             return xc, z_near, length, depth, x_m, z_m, outer
     return None
 

@@ -16,6 +16,7 @@ from renovate_net.data.scene import bbox, components, facade_coords, ground_coor
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
+DRIVEWAY_M = 12.0          # a driveway reaches this far in front of the house; further is the street
 
 
 def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np.random.Generator,
@@ -30,9 +31,47 @@ def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np
         canvas.paint(rows, cols, rgb, feather(part[rows, cols]))
 
 
+def _foliage(canvas: Canvas) -> np.ndarray:
+    """Leaves in front of a surface that coarse labels call wall or roof: clearly green pixels (a green
+    wall is rare; a tree before a wall is common, and brick-textured leaves look fake)."""
+    rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 1.0)
+    brightness = rgb.max(axis=2)
+    saturation = (brightness - rgb.min(axis=2)) / np.maximum(brightness, 1e-3)
+    green = rgb[..., 1] - np.maximum(rgb[..., 0], rgb[..., 2])
+    leaves = ((green > 0.04) & (saturation > 0.3)).astype(np.uint8)  # pale green siding is not a leaf
+    return cv2.dilate(cv2.morphologyEx(leaves, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.ones((3, 3), np.uint8)) > 0
+
+
+def wall_surface(canvas: Canvas) -> np.ndarray:
+    """The wall region minus its white trim: railings, cornices, door and window casings that labels
+    lump into the wall but a facade renovation leaves alone (small, bright, unsaturated parts of a wall
+    that is itself not white)."""
+    wall = canvas.free("wall") & ~_foliage(canvas)
+    if not wall.any():
+        return wall
+    rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 1.0)
+    brightness = rgb.max(axis=2)
+    saturation = (brightness - rgb.min(axis=2)) / np.maximum(brightness, 1e-3)
+    wall_saturation = np.median(saturation[wall])
+    if wall_saturation < 0.07:  # a grey or white wall: its trim has the wall's colour, nothing to tell apart
+        return wall
+    # Saturation barely changes between sun and shade, so a sunlit wall is not mistaken for white trim.
+    whitish = wall & (saturation < max(0.4 * wall_saturation, 0.05)) & \
+        (brightness > 0.8 * np.median(brightness[wall]))
+    whitish = cv2.morphologyEx(whitish.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    # Trim is thin (casings, railings, cornices under ~35 cm); a broad pale area is another wall surface.
+    broad = max(5, int(round(0.35 * canvas.scene.px_per_m)) | 1)
+    thin = (whitish > 0) & ~(cv2.morphologyEx(whitish, cv2.MORPH_OPEN, np.ones((broad, broad), np.uint8)) > 0)
+    trim = np.zeros_like(wall)
+    for part, _ in components(thin, 12):
+        if part.sum() < 0.1 * wall.sum():
+            trim |= part
+    return wall & ~trim
+
+
 def facade(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
     """facade-insulation / facade-cladding: the wall gets render, brick slips, boards or panels."""
-    wall = canvas.free("wall")
+    wall = wall_surface(canvas)
     if wall.sum() < 0.005 * wall.size:
         raise RegionMissing("no wall")
     scene = canvas.scene
@@ -42,7 +81,7 @@ def facade(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Ge
 
 def roof(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
     """roof: tile rows or slate along the roof's eave lines, rows foreshortened by the pitch."""
-    region = canvas.free("roof")
+    region = canvas.free("roof") & ~_foliage(canvas)
     if region.sum() < 0.003 * region.size:
         raise RegionMissing("no roof")
     scene = canvas.scene
@@ -73,11 +112,18 @@ def paved_ground(canvas: Canvas) -> np.ndarray:
     return out
 
 
+def _near_the_house(scene) -> np.ndarray:
+    """Ground within DRIVEWAY_M metres in front of the house's base line: a driveway, not the street."""
+    h, w = scene.labels.shape
+    coords = ground_coords(scene, slice(0, h), slice(0, w))
+    house = scene.focal  # the base line is focal / px_per_m metres away, i.e. v = focal
+    rows = np.arange(h)[:, None] > scene.horizon_y + 2
+    return rows & (coords.v >= house - DRIVEWAY_M * scene.px_per_m) & (coords.v <= house + 1.0 * scene.px_per_m)
+
+
 def driveway(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
     """driveway: pavers in perspective on the ground plane, or gravel, over the paved ground."""
-    region = paved_ground(canvas)
-    rows_valid = np.arange(region.shape[0])[:, None] > canvas.scene.horizon_y + 2
-    region &= rows_valid
+    region = paved_ground(canvas) & _near_the_house(canvas.scene)
     if region.sum() < 0.005 * region.size:
         raise RegionMissing("no paved ground")
     scene = canvas.scene
@@ -96,13 +142,12 @@ def _thin_runs(flags: np.ndarray, widest: int) -> np.ndarray:
     return out
 
 
-def _frame_mask(image: np.ndarray, window: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The frame inside a window crop: a border band as wide as a frame profile, plus mullions and
-    transoms (columns/rows mostly of the border's colour); the glass between them is left alone."""
-    h, w = window.shape
+def _frame_mask(image: np.ndarray, window: np.ndarray, px_per_m: float, rng: np.random.Generator) -> np.ndarray:
+    """The frame inside a window crop: a border band as wide as a frame profile (about 8 cm), plus
+    mullions and transoms (columns/rows mostly of the border's colour); the glass between is left alone."""
     rows, cols = np.nonzero(window)
     height, width = np.ptp(rows) + 1, np.ptp(cols) + 1
-    band = max(1, int(round(0.08 * min(height, width))))
+    band = max(1, int(round(min(0.08 * px_per_m, 0.12 * min(height, width)))))
     inner = cv2.erode(window.astype(np.uint8), np.ones((2 * band + 1, 2 * band + 1), np.uint8)) > 0
     border = window & ~inner
     if not inner.any():
@@ -130,7 +175,7 @@ def windows(canvas: Canvas, choice: Choice, material: Material, rng: np.random.G
         raise RegionMissing("no windows")
     for part, _ in parts:
         rows, cols = bbox(part, pad=2)
-        frame = _frame_mask(scene.image[rows, cols], part[rows, cols], rng)
+        frame = _frame_mask(scene.image[rows, cols], part[rows, cols], scene.px_per_m, rng)
         full = np.zeros_like(part)
         full[rows, cols] = frame
         light = np.clip(shading(scene, full, rows, cols, detail=0.3), 0.55, 1.4)

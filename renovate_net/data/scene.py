@@ -187,7 +187,7 @@ def ground_coords(scene: Scene, rows: slice, cols: slice) -> SurfaceCoords:
 
 
 def shading(scene: Scene, mask: np.ndarray, rows: slice, cols: slice, detail: float = 0.15) -> np.ndarray:
-    """The photo's relative light over a region crop (1 = the region's median), old texture removed.
+    """The photo's relative light over a region crop (1 = its well-lit part), old texture removed.
 
     `detail` keeps that share of the fine log-luminance detail (grain, compression noise), so the new
     surface is not unnaturally clean."""
@@ -200,8 +200,12 @@ def shading(scene: Scene, mask: np.ndarray, rows: slice, cols: slice, detail: fl
     radius = int(max(2, round(0.1 * scene.px_per_m)))
     smooth = _guided_filter(filled, radius, eps=0.04)
     smooth = _guided_filter(smooth, radius, eps=0.02)
-    reference = np.median(smooth[inside > 0]) if inside.any() else 0.0
-    return np.exp(smooth - reference + detail * (filled - smooth)).astype(np.float32)
+    # The material's reference colour is its look in daylight: give it to the well-lit part of the region
+    # (70th percentile), not the median, which a large shadow would drag down and so overexpose the sun.
+    reference = np.percentile(smooth[inside > 0], 70) if inside.any() else 0.0
+    light = np.exp(smooth - reference)
+    light = np.where(light > 1.2, 1.2 + 0.4 * np.tanh((light - 1.2) / 0.4), light)  # soft highlight roll-off
+    return (light * np.exp(detail * (filled - smooth))).astype(np.float32)
 
 
 def _guided_filter(guide: np.ndarray, radius: int, eps: float) -> np.ndarray:
