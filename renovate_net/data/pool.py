@@ -23,7 +23,8 @@ STONE = {"bluestone": (92, 96, 102), "white-stone": (214, 208, 194)}
 
 
 def _site(canvas: Canvas, rng: np.random.Generator):
-    """A free spot on the ground for a pool of a random size: (x metres, depth metres, size) or None."""
+    """A spot on free lawn for a pool of a random size: (x, near depth, length, depth (metres), the ground's
+    x and depth maps, the footprint with coping) or None."""
     scene = canvas.scene
     ground = canvas.free("ground")
     h, w = ground.shape
@@ -37,10 +38,11 @@ def _site(canvas: Canvas, rng: np.random.Generator):
     seeds = np.argwhere(lawn)
     coords = ground_coords(scene, slice(0, h), slice(0, w))
     x_m, z_m = coords.u / scene.px_per_m, coords.v / scene.px_per_m
-    for attempt in range(16):
+    sites = []
+    for attempt in range(40):
         y, x = seeds[rng.integers(len(seeds))]
         view_width = w * z_m[y, x] / scene.focal  # metres of ground the photo shows at that distance
-        length = min(rng.uniform(6.0, 10.0), 0.6 * view_width) * (0.95 ** attempt)
+        length = min(rng.uniform(6.0, 10.0), 0.6 * view_width) * (0.97 ** attempt)
         depth = min(rng.uniform(3.0, 4.5), 0.6 * length)
         xc, z_near = x_m[y, x], z_m[y, x] - depth / 2
         outer = ((np.abs(x_m - xc) <= length / 2 + COPING_M) & (z_m >= z_near - COPING_M)
@@ -48,8 +50,11 @@ def _site(canvas: Canvas, rng: np.random.Generator):
         if outer.sum() < 60 or outer[:, [0, -1]].any() or outer[-1].any():
             continue
         if (outer & ~ground).sum() <= 0.01 * outer.sum() and (outer & lawn).sum() >= 0.8 * outer.sum():
-            return xc, z_near, length, depth, x_m, z_m, outer
-    return None
+            sites.append((xc, z_near, length, depth, x_m, z_m, outer))
+            if len(sites) == 4:
+                break
+    # Of a few places that fit, the one the photo shows largest (a far pool is a thin useless strip).
+    return max(sites, key=lambda site: site[-1].sum(), default=None)
 
 
 def pool(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
@@ -69,6 +74,7 @@ def pool(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Gene
     coping = textures.pavers(slabs, stone, rng, scene.px_per_m * 0.2)  # 1 m x 0.5 m slabs
     coping_lin = to_linear(coping) * light[..., None] * exposure(scene)
     water_lin = _water(scene, choice, rng, x, z, z_m[rows, cols], length, depth, light)
+    water_lin = _far_wall(scene, choice, water, water_lin, z_near + depth)
     linear = np.where(water[..., None], water_lin, coping_lin)
     rgb = to_srgb(linear) + rng.normal(0.0, scene.noise, linear.shape).astype(np.float32)
     canvas.paint(rows, cols, rgb, feather(footprint, 0.5))
@@ -86,8 +92,20 @@ def _water(scene, choice: Choice, rng, x, z, distance, length, depth, light) -> 
     ripple = 0.5 * textures.value_noise(rng, (h, w), 3.0) + 0.5 * textures.value_noise(rng, (h, w), 9.0)
     fresnel = np.clip(fresnel * (1.0 + 0.35 * ripple), 0.0, 0.9)[..., None]
     surface = body * (1.0 + 0.08 * ripple)[..., None] * (1 - fresnel) + scene.sky_colour * fresnel
-    far_wall = np.clip((z - (depth - 0.25)) / 0.1, 0.0, 1.0)  # the far inner wall above the water line
     from_sun_wall = (x / length + 0.5) if scene.light_x < 0 else (0.5 - x / length)
     shade = 1.0 - 0.35 * np.clip(1.0 - from_sun_wall * length / 0.5, 0.0, 1.0)  # its wall shades 0.5 m
-    surface = surface * ((1.0 - 0.55 * far_wall) * shade)[..., None]
-    return surface * np.clip(light, 0.6, 1.3)[..., None] ** 0.5
+    return surface * shade[..., None] * np.clip(light, 0.6, 1.3)[..., None] ** 0.5
+
+
+def _far_wall(scene, choice: Choice, water: np.ndarray, surface: np.ndarray, far: float) -> np.ndarray:
+    """The far inner wall faces the camera, so it shows as a vertical band under the far coping, much
+    taller than the ground plane's foreshortening: a dark waterline tile band (10 cm), then the lit liner
+    seen through the water (to 70 cm down), the strongest cue that the pool is sunk into the ground."""
+    h, w = water.shape
+    top = np.where(water.any(axis=0), water.argmax(axis=0), h)  # first water row per column
+    metres_down = (np.arange(h)[:, None] - top[None, :]) * far / scene.focal
+    liner = to_linear(np.asarray(choice.colour, np.float32) / 255.0) * exposure(scene)
+    tiles = 0.25 * liner + np.array([0.02, 0.03, 0.04], np.float32) * exposure(scene)
+    face = np.where((metres_down < 0.1)[..., None], tiles, 0.55 * liner * 1.3 + 0.45 * surface)
+    blend = np.clip((0.7 - metres_down) / 0.2, 0.0, 1.0) * water
+    return surface + (face - surface) * blend[..., None]
