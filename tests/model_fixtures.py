@@ -39,3 +39,36 @@ def batch(size: int = SIZE, n: int = 2, seed: int = 0) -> dict[str, torch.Tensor
 
 def run_generator(model, b):
     return model(b["before"], b["labels"], b["active"], b["material"], b["colour"])
+
+
+def write_manifest(folder, count: int, size: int, seed: int, source_prefix: str) -> "Path":
+    """A manifest of `count` synthetic-house pairs whose "after" has the wall re-coloured (a fixture edit,
+    not the simulator): before/after/labels/edit_mask PNGs + manifest.jsonl. Returns the manifest path."""
+    import json
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+
+    from renovate_net.data.synthetic import synthetic_house
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    lines = []
+    for i in range(count):
+        before, labels = synthetic_house(rng, (size, size))
+        wall = labels == LABEL_ID["wall"]
+        after = before.copy()
+        after[wall] = (0.5 * before[wall] + 0.5 * np.array([154, 75, 53])).astype(np.uint8)
+        names = {key: f"{i:03d}_{key}.png" for key in ("before", "after", "labels", "edit_mask")}
+        Image.fromarray(before).save(folder / names["before"])
+        Image.fromarray(after).save(folder / names["after"])
+        Image.fromarray(labels).save(folder / names["labels"])
+        Image.fromarray((wall * 255).astype(np.uint8)).save(folder / names["edit_mask"])
+        lines.append(json.dumps({**names, "types": ["facade-cladding"],
+                                 "materials": {"facade-cladding": "brick-slip-red"},
+                                 "source": f"{source_prefix}{i}.jpg"}))
+    path = folder / "manifest.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -58,10 +58,14 @@ def any_active(active: torch.Tensor) -> torch.Tensor:
     return (active.amax(dim=1) > 0).to(active.dtype)[:, None, None, None]
 
 
+def condition_vector(active: torch.Tensor, colour: torch.Tensor) -> torch.Tensor:
+    """The request as one flat vector: T type flags + 3T Lab colours (zero for inactive types), [B,4T]."""
+    return torch.cat([active, (active.unsqueeze(-1) * colour).flatten(1)], dim=1)
+
+
 def condition_planes(active: torch.Tensor, colour: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    """The request as constant input planes (pix2pix style): T type planes + 3T colour planes, [B,4T,H,W]."""
-    values = torch.cat([active, (active.unsqueeze(-1) * colour).flatten(1)], dim=1)
-    return values[:, :, None, None].expand(-1, -1, height, width)
+    """The request as constant input planes (pix2pix style): `condition_vector` broadcast to [B,4T,H,W]."""
+    return condition_vector(active, colour)[:, :, None, None].expand(-1, -1, height, width)
 
 
 def region_prior(labels_onehot: torch.Tensor, active: torch.Tensor, type_regions: torch.Tensor,

@@ -102,6 +102,8 @@ class AttentionUNet(nn.Module):
         alpha_dead_zone: sigmoid values within this distance of 0 or 1 become exactly 0 or 1.
     """
 
+    input_multiple = 32  # what the renderer rounds the working size to
+
     def __init__(self, num_types: int, num_materials: int, type_regions: Sequence[int],
                  num_labels: int = NUM_LABELS, decoder_channels: Sequence[int] = (192, 128, 64, 48, 32, 16),
                  cond_dim: int = 128, material_dim: int = 16, pretrained: bool = False,

@@ -68,6 +68,7 @@ class Pix2PixUNet(nn.Module):
         if num_downs < 5:
             raise ValueError(f"num_downs must be >= 5 (pix2pix's widths need it), got {num_downs}")
         self.num_labels = num_labels
+        self.input_multiple = 2 ** num_downs  # what the renderer rounds the working size to
         in_channels = 3 + num_labels + 4 * num_types
         widths = [ngf, ngf * 2, ngf * 4] + [ngf * 8] * (num_downs - 3)
         self.downs = nn.ModuleList()
