@@ -1,14 +1,18 @@
 """Additive renovation: an attached garage beside the house, with a sectional door.
 
-The garage's front is flush with the house front, so it shares the house's scale and base line: a
-3.2-3.8 m wide, 2.6-3 m high volume against the wall's side, on the ground, partly out of frame if the
-house fills the photo. Its walls take the house wall's measured colour and texture kind (brick-like or
-smooth); the flat roof has a dark coping, the pitched one a tiled roof plane in the house roof's colour.
-The sectional door (4 sections with grooves and fine ribs) is recessed: its reveal is shaded at the top
-and on the side away from the sun. Contact shadow: ambient occlusion along the base and a cast shadow on
-the ground on the side away from the sun.
+The garage's front is flush with the house front, so it shares the house's scale: a 3.2-3.8 m wide,
+2.6-3 m high volume against one side of the largest wall, standing on the ground line of that side of
+the house (partly out of frame if the house fills the photo). It must touch the wall over most of its
+height, stand on ground, and hide no more than a sliver of the house's windows and doors.
+Its walls take the colour of the house wall next to it (so its light too) and the wall's texture kind
+(brick-like or smooth); the flat roof has a dark coping, the pitched one a tiled plane in the house
+roof's colour. The sectional door (4 sections with grooves and fine ribs) is recessed: its reveal is
+shaded at the top and on the side away from the sun. Contact shadow: a soft band under the fascia, and
+on the ground a cast shadow away from the sun.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -16,131 +20,156 @@ import numpy as np
 from renovate_net.catalog import Material
 from renovate_net.data import textures
 from renovate_net.data.canvas import Canvas, RegionMissing, exposure, feather
-from renovate_net.data.scene import components, to_linear, to_srgb
+from renovate_net.data.resurface import foliage
+from renovate_net.data.scene import components, luminance, to_linear, to_srgb
+from renovate_net.labels import LABEL_ID
 from renovate_net.request import Choice
 
+STANDING = [LABEL_ID[name] for name in ("ground", "vegetation", "other")]
 
-def _placement(canvas: Canvas, rng: np.random.Generator):
-    """(x0, x1, top, base, roof_top, side) of the garage front in image pixels, or None."""
+
+@dataclass
+class Site:
+    x0: int     # front face, image columns [x0, x1) (may reach past the frame)
+    x1: int
+    top: int    # eave row of the front face
+    base: int   # ground line row
+    ridge: int  # top row of a pitched roof (== top for a flat roof)
+    wall_colour: tuple[int, int, int]  # the adjacent house wall's median colour: its material and light
+    light: float  # that wall's brightness relative to the house's well-lit wall
+
+
+def _site(canvas: Canvas, rng: np.random.Generator) -> Site | None:
     scene = canvas.scene
-    h, w = scene.labels.shape
-    walls = components(scene.region("wall"), int(0.01 * scene.labels.size))
+    labels = scene.labels
+    h, w = labels.shape
+    walls = components(scene.region("wall") & ~foliage(canvas), int(0.01 * labels.size))
     if not walls:
         return None
-    _, (wx, wy, ww, wh) = max(walls, key=lambda p: p[0].sum())
+    wall, (wx, wy, ww, wh) = max(walls, key=lambda p: p[0].sum())
     k = scene.px_per_m
     width, height = rng.uniform(3.2, 3.8) * k, rng.uniform(2.6, 3.0) * k
-    base = scene.base_y
-    sides = sorted([("left", wx), ("right", w - (wx + ww))], key=lambda s: -s[1] + rng.uniform(0, 0.2 * w))
+    band = max(2, int(round(0.4 * k)))
+    sides = [("left", wx), ("right", w - wx - ww)]
+    sides.sort(key=lambda side: -side[1] + rng.uniform(0, 0.2 * w))  # more room first, not always
     for side, room in sides:
+        inner = slice(wx, wx + band) if side == "left" else slice(wx + ww - band, wx + ww)
+        rows = np.nonzero(wall[:, inner].any(axis=1))[0]
+        if rows.size == 0:
+            continue
+        base = int(np.percentile(rows, 98))  # this side's ground line
+        top = int(round(base - height))
         overlap = max(0.0, min(width - room, 0.3 * ww))  # may stand in front of the house's side
-        x0 = wx - width + overlap if side == "left" else wx + ww - overlap
-        visible = min(x0 + width, w) - max(x0, 0)
-        if visible >= 0.6 * width and base - height > 0:
-            roof_top = base - height - (rng.uniform(0.9, 1.4) * k if rng.random() < 0.4 else 0.0)
-            return int(round(x0)), int(round(x0 + width)), int(round(base - height)), int(round(base)), \
-                int(round(max(roof_top, 0))), side
+        x0 = int(round(wx - width + overlap if side == "left" else wx + ww - overlap))
+        x1 = int(round(x0 + width))
+        lo, hi = max(x0, 0), min(x1, w)
+        if top < 0 or hi - lo < 0.6 * width or base >= h - 1:
+            continue
+        attached = wall[top:base, inner].any(axis=1).mean() >= 0.6
+        same_ground = abs(base - scene.base_y) <= 1.5 * k  # the house's own ground line, not a wing's sill
+        below = labels[base + 1:min(h, base + 1 + 3 * band), lo:hi] == LABEL_ID["ground"]
+        ground = same_ground and below.size > 0 and below.any(axis=0).mean() >= 0.5
+        covered = np.isin(labels[top:base, lo:hi], [LABEL_ID["window"], LABEL_ID["door"]]).mean() <= 0.05
+        if attached and ground and covered:
+            pixels = scene.image[top:base, inner][wall[top:base, inner]]
+            colour = tuple(int(c) for c in np.median(pixels, axis=0) * 255)
+            lit = np.percentile(luminance(scene.linear[wall]), 70)
+            light = float(np.clip(np.median(luminance(scene.linear[top:base, inner][wall[top:base, inner]])) /
+                                  max(lit, 1e-3), 0.35, 1.2))
+            ridge = top - int(round(rng.uniform(0.9, 1.4) * k)) if rng.random() < 0.5 else top
+            return Site(x0, x1, top, base, max(ridge, 0), colour, light)
     return None
 
 
-def _wall_look(canvas: Canvas) -> tuple[str, tuple[int, int, int]]:
-    """The house wall's texture kind (brick or render) and median colour, for the garage's walls."""
+def _texture_kind(canvas: Canvas) -> str:
+    """Brick if the house wall shows fine texture, else render."""
     scene = canvas.scene
     wall = scene.region("wall")
-    colour = tuple(int(c) for c in np.median(scene.image[wall] * 255.0, axis=0))
     gray = scene.image.mean(axis=2)
     detail = np.abs(np.diff(gray, axis=0))[wall[1:]]
-    return ("brick" if np.median(detail) > 0.035 else "render"), colour
+    return "brick" if detail.size and np.median(detail) > 0.035 else "render"
 
 
 def _door(shape, colour, material: Material, rng, k) -> np.ndarray:
     """A sectional door's albedo (sRGB): four panels with grooves, fine ribs, oak grain if asked."""
     h, w = shape
-    yy = np.arange(h, dtype=np.float32)[:, None] * np.ones((1, w), np.float32)
+    yy = np.repeat(np.arange(h, dtype=np.float32)[:, None], w, axis=1)
     section = h / 4.0
     groove = textures.joint_coverage(yy, section, max(0.02 * k, 0.6))
-    below = textures.joint_coverage(yy - max(0.03 * k, 1.0), section, max(0.02 * k, 0.6))
+    lip = textures.joint_coverage(yy - max(0.03 * k, 1.0), section, max(0.02 * k, 0.6))
     ribs = textures.joint_coverage(yy, max(section / 4, 1.0), max(0.008 * k, 0.3))
-    factor = 1.0 - 0.45 * groove + 0.12 * below - 0.05 * ribs
+    factor = 1.0 - 0.45 * groove + 0.12 * lip - 0.05 * ribs
     if "oak" in material.id:
-        factor = factor * (1.0 + 0.08 * textures.fbm(rng, (h, w), 2.0, 2) * np.linspace(0.5, 1, w)[None, :])
+        factor = factor * (1.0 + 0.08 * textures.fbm(rng, (h, w), 2.0, 2))
     return np.clip(np.asarray(colour, np.float32)[None, None] / 255.0 * factor[..., None], 0, 1)
 
 
 def garage(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
-    scene = canvas.scene
-    placed = _placement(canvas, rng)
-    if placed is None:
+    site = _site(canvas, rng)
+    if site is None:
         raise RegionMissing("no room beside the house for a garage")
-    x0, x1, top, base, roof_top, side = placed
+    scene = canvas.scene
     h, w = scene.labels.shape
     k = scene.px_per_m
-    body = np.zeros((h, w), bool)
-    body[top:base, max(x0, 0):max(x1, 0)] = True
-    kind, wall_colour = _wall_look(canvas)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    wall_rgb = textures.TEXTURES[kind](textures.SurfaceCoords(xx, yy), wall_colour, rng, k)
-    wall_rgb = wall_rgb * (0.9 + 0.1 * np.clip((base - yy) / (0.6 * k), 0, 1))[..., None]  # ground bounce
-    rgb = wall_rgb
-    door_w, door_h = min(2.5 * k, (x1 - x0) - 0.7 * k), min(2.15 * k, (base - top) - 0.45 * k)
-    dx0 = int(round((x0 + x1) / 2 - door_w / 2))
-    door = np.zeros((h, w), bool)
-    door[int(base - door_h):base, max(dx0, 0):max(dx0 + int(door_w), 0)] = True
-    light = exposure(scene)
-    door_rgb = np.zeros_like(rgb)
-    rows, cols = slice(int(base - door_h), base), slice(dx0, dx0 + int(door_w))
-    if dx0 >= 0 and dx0 + int(door_w) <= w:
-        door_rgb[rows, cols] = to_srgb(to_linear(_door((rows.stop - rows.start, cols.stop - cols.start),
-                                                       choice.colour, material, rng, k)) * light)
-    else:  # the door is cut by the frame: draw it whole, then crop
-        full = to_srgb(to_linear(_door((rows.stop - rows.start, int(door_w)), choice.colour, material, rng, k)) * light)
-        lo, hi = max(dx0, 0), min(dx0 + int(door_w), w)
-        door_rgb[rows, lo:hi] = full[:, lo - dx0:hi - dx0]
-    reveal = max(1, int(round(0.12 * k)))
-    shade = np.ones((h, w), np.float32)
-    shade[rows.start:rows.start + reveal, cols] = 0.55  # lintel shadow at the top of the opening
-    side_x = cols.start if scene.light_x > 0 else cols.stop - reveal
-    shade[rows, max(side_x, 0):max(side_x + reveal, 0)] *= 0.75
-    rgb = np.where(door[..., None], door_rgb * shade[..., None], rgb)
-    rgb, body = _roof(canvas, rgb, body, x0, x1, top, roof_top, rng)
+    span = slice(site.ridge, site.base)
+    lo, hi = max(site.x0 - int(0.3 * k), 0), min(site.x1 + int(0.3 * k) + 1, w)  # with the roof overhang
+    yy, xx = np.mgrid[span, lo:hi].astype(np.float32)
+    body = (yy >= site.top) & (xx >= site.x0) & (xx < site.x1)
+    wall = textures.TEXTURES[_texture_kind(canvas)](textures.SurfaceCoords(xx, yy), site.wall_colour, rng, k)
+    under_eave = 1.0 - 0.25 * np.clip(1.0 - (yy - site.top) / (0.35 * k), 0.0, 1.0)  # soffit shade
+    rgb = wall * under_eave[..., None]
+    door_w = min(2.5 * k, (site.x1 - site.x0) - 0.7 * k)
+    door_h = min(2.15 * k, (site.base - site.top) - 0.45 * k)
+    dx0, dy0 = int(round((site.x0 + site.x1 - door_w) / 2)), int(round(site.base - door_h))
+    door = (xx >= dx0) & (xx < dx0 + int(door_w)) & (yy >= dy0)
+    panel = _door((site.base - dy0, int(door_w)), choice.colour, material, rng, k)
+    panel = to_srgb(to_linear(panel) * exposure(scene) * site.light)
+    reveal = max(1.0, 0.12 * k)
+    shade = np.ones_like(yy)
+    shade[door & (yy < dy0 + reveal)] = 0.55  # lintel shadow at the top of the opening
+    side = (xx < dx0 + reveal) if scene.light_x > 0 else (xx >= dx0 + int(door_w) - reveal)
+    shade[door & side] *= 0.75
+    r, c = (yy - dy0).astype(int), (xx - dx0).astype(int)
+    inside = door & (r < panel.shape[0]) & (c < panel.shape[1])
+    rgb[inside] = panel[r[inside], c[inside]] * shade[inside][:, None]
+    rgb, body = _roof(canvas, site, rgb, body, yy, xx, rng)
     rgb = rgb + rng.normal(0.0, scene.noise, rgb.shape).astype(np.float32)
-    canvas.paint(slice(0, h), slice(0, w), rgb, feather(body, 0.5))
-    canvas.occupied |= body
-    _contact_shadow(canvas, body, x0, x1, base, side)
+    canvas.paint(span, slice(lo, hi), rgb, feather(body, 0.5))
+    canvas.occupied[span, lo:hi] |= body
+    full = np.zeros((h, w), bool)
+    full[span, lo:hi] = body
+    _contact_shadow(canvas, full, site.base)
 
 
-def _roof(canvas, rgb, body, x0, x1, top, roof_top, rng):
+def _roof(canvas: Canvas, site: Site, rgb, body, yy, xx, rng):
     """Flat: a dark aluminium coping band. Pitched: a tiled roof plane in the house roof's colour."""
     scene = canvas.scene
     k = scene.px_per_m
-    h, w = body.shape
-    band = max(1, int(round(0.2 * k)))
-    if roof_top >= top:
-        rgb[top:top + band, max(x0, 0):max(x1, 0)] = np.array([0.22, 0.23, 0.24], np.float32) * exposure(scene)
+    band = max(1.0, 0.2 * k)
+    if site.ridge >= site.top:
+        coping = body & (yy < site.top + band)
+        rgb[coping] = np.array([0.22, 0.23, 0.24], np.float32) * exposure(scene) * site.light
         return rgb, body
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    overhang = 0.3 * k
-    frac = np.clip((yy - roof_top) / max(top - roof_top, 1), 0, 1)
-    inset = (1 - frac) * 0.5 * k
-    plane = (yy >= roof_top) & (yy < top + band) & (xx >= x0 - overhang + inset) & (xx < x1 + overhang - inset)
+    frac = np.clip((yy - site.ridge) / max(site.top - site.ridge, 1), 0, 1)
+    inset = (1 - frac) * 0.5 * k  # hipped ends
+    plane = (yy < site.top + band) & (xx >= site.x0 - 0.3 * k + inset) & (xx < site.x1 + 0.3 * k - inset)
     roof = scene.region("roof")
     colour = tuple(int(c) for c in np.median(scene.image[roof] * 255, axis=0)) if roof.sum() > 50 else (62, 63, 66)
-    tiles = textures.tiles(textures.SurfaceCoords(xx, (yy - roof_top) / 0.6), colour, rng, k)
+    tiles = textures.tiles(textures.SurfaceCoords(xx, (yy - site.ridge) / 0.6), colour, rng, k)
     rgb = np.where(plane[..., None], tiles, rgb)
     return rgb, body | plane
 
 
-def _contact_shadow(canvas: Canvas, body, x0, x1, base, side) -> None:
-    """Ambient occlusion under the base and a cast shadow on the ground, away from the sun."""
+def _contact_shadow(canvas: Canvas, body: np.ndarray, base: int) -> None:
+    """On the ground, a soft shadow under and beside the garage, falling away from the sun."""
     scene = canvas.scene
     h, w = body.shape
     k = scene.px_per_m
-    occluder = body.astype(np.float32)
     drop = np.float32([[1, 0, -scene.light_x * 0.8 * k], [0, 1, 0.15 * k]])
-    cast = cv2.GaussianBlur(cv2.warpAffine(occluder, drop, (w, h)), (0, 0), max(1.0, 0.2 * k))
-    below = (np.arange(h)[:, None] >= base - 1) & (np.arange(h)[:, None] < base + 0.5 * k)
-    strength = 0.5 * cast * below
-    receivers = ~body & (scene.region("ground") | scene.region("vegetation") | scene.region("other"))
-    factor = np.where(receivers, 1.0 - strength, 1.0).astype(np.float32)
+    cast = cv2.GaussianBlur(cv2.warpAffine(body.astype(np.float32), drop, (w, h)), (0, 0), max(1.0, 0.2 * k))
+    rows = np.arange(h)[:, None]
+    near_base = (rows >= base - 1) & (rows < base + 0.5 * k)
+    receivers = ~body & np.isin(scene.labels, STANDING)
+    factor = np.where(receivers & near_base, 1.0 - 0.5 * cast, 1.0).astype(np.float32)
     factor[factor > 0.99] = 1.0
     canvas.darken(slice(0, h), slice(0, w), factor)

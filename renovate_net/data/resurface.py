@@ -31,7 +31,7 @@ def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np
         canvas.paint(rows, cols, rgb, feather(part[rows, cols]))
 
 
-def _foliage(canvas: Canvas) -> np.ndarray:
+def foliage(canvas: Canvas) -> np.ndarray:
     """Leaves in front of a surface that coarse labels call wall or roof: clearly green pixels (a green
     wall is rare; a tree before a wall is common, and brick-textured leaves look fake)."""
     rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 1.0)
@@ -46,7 +46,7 @@ def wall_surface(canvas: Canvas) -> np.ndarray:
     """The wall region minus its white trim: railings, cornices, door and window casings that labels
     lump into the wall but a facade renovation leaves alone (small, bright, unsaturated parts of a wall
     that is itself not white)."""
-    wall = canvas.free("wall") & ~_foliage(canvas)
+    wall = canvas.free("wall") & ~foliage(canvas)
     if not wall.any():
         return wall
     rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 1.0)
@@ -81,7 +81,7 @@ def facade(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Ge
 
 def roof(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
     """roof: tile rows or slate along the roof's eave lines, rows foreshortened by the pitch."""
-    region = canvas.free("roof") & ~_foliage(canvas)
+    region = canvas.free("roof") & ~foliage(canvas)
     if region.sum() < 0.003 * region.size:
         raise RegionMissing("no roof")
     scene = canvas.scene
