@@ -195,7 +195,13 @@ def evaluate(model, baseline, data, out, limit, seed, force) -> None:
 
 @cli.group()
 def data() -> None:
-    """Paired training data: build it from photos with the renovation simulator, validate a manifest."""
+    """Paired training data: build it from photos with the renovation simulator, validate a manifest.
+
+    \b
+    Example:
+      renovate-net data build --photos photos/ --out data/train --per-photo 4
+      renovate-net data validate data/train/manifest.jsonl
+    """
 
 
 @data.command("build")
