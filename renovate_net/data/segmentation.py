@@ -1,0 +1,131 @@
+"""Training samples for the facade segmenter: photo + target label map, from several sources, augmented
+with albumentations.
+
+Targets use the contract ids (DESIGN.md section 2) plus two training-only ids:
+- WALL_OR_ROOF: LabelMeFacade's `building`, which covers walls and roofs alike. The loss treats it as the
+  set {wall, roof} (partial-label cross-entropy), so photos without roof labels do not teach roof = wall.
+- IGNORE: no supervision (padding, unconfident pseudo-labels).
+Sources: LabelMeFacade photos, procedural houses (`synthetic.py`, the only exact roof labels) and photo
+folders with pseudo-label PNGs (e.g. the houses photos, labelled by a first model and checked by eye).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+import albumentations as A
+import cv2
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import ConcatDataset, Dataset, WeightedRandomSampler
+
+from renovate_net.data.labelmefacade import LabelMeFacade, read_labels
+from renovate_net.data.synthetic import synthetic_house
+from renovate_net.errors import UserError
+from renovate_net.labels import LABEL_ID
+
+WALL_OR_ROOF = 8
+IGNORE = 255
+
+Sample = tuple[np.ndarray, np.ndarray]  # (HxWx3 uint8 RGB, HxW uint8 target)
+
+
+def train_transform(long_side: int, crop: int, scale: tuple[float, float]) -> A.Compose:
+    """Photo resized so its long side is `long_side` x U(scale) (the inference scale, jittered), a random
+    crop x crop window (padding is IGNORE), flip, a small rotation, and photometric jitter."""
+    return A.Compose([
+        A.LongestMaxSize(max_size=long_side, interpolation=cv2.INTER_AREA),
+        A.RandomScale(scale_limit=(scale[0] - 1, scale[1] - 1), interpolation=cv2.INTER_LINEAR, p=1.0),
+        A.Affine(rotate=(-6, 6), shear=(-4, 4), border_mode=cv2.BORDER_CONSTANT, fill=0, fill_mask=IGNORE, p=0.4),
+        A.PadIfNeeded(min_height=crop, min_width=crop, border_mode=cv2.BORDER_CONSTANT, fill=0, fill_mask=IGNORE),
+        A.RandomCrop(height=crop, width=crop),
+        A.HorizontalFlip(p=0.5),
+        A.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3, hue=0.03, p=0.8),
+        A.OneOf([A.GaussianBlur(blur_limit=(3, 5)), A.GaussNoise(std_range=(0.02, 0.06)),
+                 A.ImageCompression(quality_range=(40, 90))], p=0.4),
+        A.ToGray(p=0.05),
+    ])
+
+
+class LabelMeSource(Dataset):
+    """LabelMeFacade photos; `building` becomes WALL_OR_ROOF."""
+
+    def __init__(self, dataset: LabelMeFacade, names: Sequence[str]):
+        self.dataset, self.names = dataset, list(names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, index: int) -> Sample:
+        image_path, label_path = self.dataset.paths(self.names[index])
+        with Image.open(image_path) as image:
+            rgb = np.asarray(image.convert("RGB"))
+        target = read_labels(label_path)
+        target[target == LABEL_ID["wall"]] = WALL_OR_ROOF
+        return rgb, target
+
+
+class SyntheticSource(Dataset):
+    """A fixed pool of procedural houses (generated once, so every epoch sees the same scenes)."""
+
+    def __init__(self, count: int, size: tuple[int, int], seed: int):
+        rng = np.random.default_rng(seed)
+        self.samples = [synthetic_house(rng, size) for _ in range(count)]
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> Sample:
+        return self.samples[index]
+
+
+class PseudoLabelSource(Dataset):
+    """Photos in `image_dir` with single-channel label PNGs of the same stem in `label_dir` (ids, 255 = ignore)."""
+
+    def __init__(self, image_dir: str | Path, label_dir: str | Path):
+        label_paths = sorted(Path(label_dir).glob("*.png"))
+        if not label_paths:
+            raise UserError(f"{label_dir}: no pseudo-label PNGs; make them with tools/segmenter_pseudolabels.py "
+                            "or set segmenter.pseudo_labels to \"\"")
+        images = {p.stem: p for p in Path(image_dir).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png")}
+        missing = [p.stem for p in label_paths if p.stem not in images]
+        if missing:
+            raise UserError(f"{image_dir}: no photo for pseudo-labels {missing[:3]}; check segmenter.pseudo_images")
+        self.pairs = [(images[p.stem], p) for p in label_paths]
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, index: int) -> Sample:
+        image_path, label_path = self.pairs[index]
+        with Image.open(image_path) as image, Image.open(label_path) as labels:
+            return np.asarray(image.convert("RGB")), np.asarray(labels)
+
+
+class Augmented(Dataset):
+    """Applies one albumentations draw to a source's (photo, target): -> (float [3,H,W] in [0,1], int64 [H,W])."""
+
+    def __init__(self, source: Dataset, transform: Callable[..., dict]):
+        self.source, self.transform = source, transform
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        image, target = self.source[index]
+        if image.shape[:2] != target.shape:
+            raise ValueError(f"sample {index}: photo {image.shape[:2]} and labels {target.shape} differ in size")
+        out = self.transform(image=image, mask=target)
+        pixels = torch.from_numpy(np.ascontiguousarray(out["image"])).permute(2, 0, 1).float() / 255
+        return pixels, torch.from_numpy(np.ascontiguousarray(out["mask"])).long()
+
+
+def mixed(sources: Sequence[Dataset], shares: Sequence[float], transform: Callable[..., dict],
+          num_samples: int, generator: torch.Generator) -> tuple[Dataset, WeightedRandomSampler]:
+    """One dataset over all sources, and a sampler drawing each source with probability ~ its share."""
+    if len(sources) != len(shares) or any(s < 0 for s in shares) or sum(shares) <= 0:
+        raise ValueError(f"need one non-negative share per source, got {list(shares)} for {len(sources)} sources")
+    weights = torch.cat([torch.full((len(src),), share / len(src)) for src, share in zip(sources, shares)])
+    dataset = ConcatDataset([Augmented(src, transform) for src in sources])
+    return dataset, WeightedRandomSampler(weights, num_samples, replacement=True, generator=generator)

@@ -1,0 +1,77 @@
+"""The segmenter's training loss and its measures on labelled photos.
+
+Loss: cross-entropy with per-class weights where a WALL_OR_ROOF target (LabelMeFacade's `building`) is the
+set {wall, roof}: its likelihood is p(wall) + p(roof) (partial-label learning, e.g. Cour et al., JMLR 2011).
+Measures: per-class IoU over a whole set of photos (confusion matrix accumulated at each photo's own size),
+and the acceptance mIoU over sky, wall (+roof), window, door, vegetation and ground.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Iterable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
+from renovate_net.labels import LABEL_ID, LABELS, NUM_LABELS
+
+# Classes of the acceptance mIoU; roof predictions count as wall (LabelMeFacade labels roofs as building).
+MIOU_CLASSES = ("sky", "wall", "window", "door", "vegetation", "ground")
+WALL, ROOF = LABEL_ID["wall"], LABEL_ID["roof"]
+
+
+def segmentation_loss(logits: torch.Tensor, target: torch.Tensor, class_weights: torch.Tensor) -> torch.Tensor:
+    """Weighted cross-entropy of [N,C,H,W] logits against [N,H,W] targets (ids, WALL_OR_ROOF, IGNORE)."""
+    log_p = F.log_softmax(logits.float(), dim=1)
+    either = target == WALL_OR_ROOF
+    valid = target != IGNORE
+    index = torch.where(either | ~valid, torch.full_like(target, WALL), target)
+    picked = log_p.gather(1, index[:, None])[:, 0]
+    wall_or_roof = torch.logsumexp(log_p[:, [WALL, ROOF]], dim=1)
+    log_likelihood = torch.where(either, wall_or_roof, picked)
+    weight = class_weights.to(logits.device)[index] * valid
+    return -(log_likelihood * weight).sum() / weight.sum().clamp_min(1e-6)
+
+
+def confusion(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """NUM_LABELS x NUM_LABELS pixel counts, rows = truth, columns = prediction."""
+    index = truth.astype(np.int64).ravel() * NUM_LABELS + predicted.astype(np.int64).ravel()
+    return np.bincount(index, minlength=NUM_LABELS ** 2).reshape(NUM_LABELS, NUM_LABELS)
+
+
+def iou_table(matrix: np.ndarray) -> dict[str, float]:
+    """Per-class IoU with roof merged into wall (`iou_<label>`, NaN for a class absent from truth and
+    prediction), and `miou` over MIOU_CLASSES."""
+    merged = matrix.astype(np.float64).copy()
+    merged[WALL] += merged[ROOF]
+    merged[:, WALL] += merged[:, ROOF]
+    merged[ROOF] = 0
+    merged[:, ROOF] = 0
+    hits = np.diag(merged)
+    union = merged.sum(0) + merged.sum(1) - hits
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = np.where(union > 0, hits / union, np.nan)
+    table = {f"iou_{name}": float(iou[i]) for i, name in enumerate(LABELS) if name != "roof"}
+    table["miou"] = float(np.nanmean([table[f"iou_{name}"] for name in MIOU_CLASSES]))
+    table["pixel_accuracy"] = float(hits.sum() / max(merged.sum(), 1))
+    return table
+
+
+def evaluate(segmenter, samples: Iterable[tuple[np.ndarray, np.ndarray]], batch: int = 8) -> tuple[dict, np.ndarray]:
+    """(IoU table, confusion matrix) of `segmenter` (renovate_net.segmenter.Segmenter) on (photo, truth) pairs."""
+    matrix = np.zeros((NUM_LABELS, NUM_LABELS), np.int64)
+    pairs = iter(samples)
+    while chunk := list(itertools.islice(pairs, batch)):
+        for (_, truth), predicted in zip(chunk, segmenter.predict_batch([image for image, _ in chunk])):
+            matrix += confusion(truth, predicted)
+    return iou_table(matrix), matrix
+
+
+def format_table(table: dict[str, float]) -> str:
+    """A plain-text table of the per-class IoU and the mIoU, as the tools print it."""
+    lines = [f"{'class':<12} {'IoU':>6}"]
+    lines += [f"{name:<12} {table[f'iou_{name}']:>6.3f}" for name in LABELS if name != "roof"]
+    lines += [f"{'mIoU (6)':<12} {table['miou']:>6.3f}", f"{'pixel acc':<12} {table['pixel_accuracy']:>6.3f}"]
+    return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""LabelMeFacade reading, the segmentation training samples, and `train` with `task: segmenter` end to end
+(a generated LabelMeFacade-like folder, a tiny untrained network, an isolated MLflow store)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from renovate_net.config import load_config
+from renovate_net.data.labelmefacade import COLOURS, LabelMeFacade, labels_from_colours
+from renovate_net.data.segmentation import (IGNORE, WALL_OR_ROOF, LabelMeSource, PseudoLabelSource, mixed,
+                                            train_transform)
+from renovate_net.data.synthetic import synthetic_house
+from renovate_net.engine import train
+from renovate_net.errors import UserError
+from renovate_net.labels import LABEL_ID, NUM_LABELS
+from renovate_net.segmenter import Segmenter
+from renovate_net.tracking import resolve_model
+
+# contract id -> one LabelMeFacade colour for it (roof drawn as building, as the dataset does)
+TO_COLOUR = {LABEL_ID[name]: rgb for rgb, name in COLOURS.items()}
+TO_COLOUR[LABEL_ID["wall"]] = (128, 0, 0)
+TO_COLOUR[LABEL_ID["roof"]] = (128, 0, 0)
+
+
+def test_labelme_colours_map_to_contract_ids():
+    rgb = np.array([[[128, 0, 0], [128, 64, 0], [128, 128, 128], [0, 0, 128]],
+                    [[128, 0, 128], [0, 0, 0], [0, 128, 128], [128, 128, 0]]], np.uint8)
+    expected = [["wall", "ground", "ground", "window"], ["other", "other", "sky", "door"]]
+    assert labels_from_colours(rgb).tolist() == [[LABEL_ID[n] for n in row] for row in expected]
+    with pytest.raises(ValueError, match="1:2:3"):
+        labels_from_colours(np.array([[[1, 2, 3]]], np.uint8))
+
+
+def make_labelme(root, rng, count=6):
+    """A LabelMeFacade-like folder of procedural houses: JPEG photos, RGB colour-coded label PNGs."""
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    names = []
+    for i in range(count):
+        image, labels = synthetic_house(rng, (96, 64))
+        colours = np.zeros(labels.shape + (3,), np.uint8)
+        for label, rgb in TO_COLOUR.items():
+            colours[labels == label] = rgb
+        Image.fromarray(image).save(root / "images" / f"photo{i}.jpg")
+        Image.fromarray(colours).convert("RGBA").save(root / "labels" / f"photo{i}.png")  # the dataset's mode
+        names.append(f"photo{i}.jpg")
+    (root / "train.txt").write_text("\n".join(names[:2]) + "\n")
+    (root / "val.txt").write_text("\n".join(names[2:]) + "\n")
+    return root
+
+
+def test_split_holds_out_a_fixed_part_of_val(tmp_path, rng):
+    labelme = LabelMeFacade(make_labelme(tmp_path / "lmf", rng))
+    train_names, held = labelme.split(2, seed=0)
+    assert len(held) == 2 and set(held) <= set(labelme.names("val"))
+    assert set(train_names) == set(labelme.names("train") + labelme.names("val")) - set(held)
+    assert labelme.split(2, seed=0)[1] == held
+    with pytest.raises(UserError, match="holdout"):
+        labelme.split(5, seed=0)
+    with pytest.raises(UserError, match="data_dir"):
+        LabelMeFacade(tmp_path / "missing")
+
+
+def test_training_samples_are_cropped_tensors_with_building_as_wall_or_roof(tmp_path, rng):
+    labelme = LabelMeFacade(make_labelme(tmp_path / "lmf", rng))
+    source = LabelMeSource(labelme, labelme.names("train"))
+    _, target = source[0]
+    assert LABEL_ID["wall"] not in target and WALL_OR_ROOF in target and LABEL_ID["roof"] not in target
+    dataset, sampler = mixed([source], [1.0], train_transform(96, 64, (0.7, 1.4)), 5, torch.Generator())
+    assert len(list(sampler)) == 5
+    image, target = dataset[0]
+    assert image.shape == (3, 64, 64) and image.dtype == torch.float32 and 0 <= image.min() <= image.max() <= 1
+    assert target.shape == (64, 64) and target.dtype == torch.int64
+    assert set(target.unique().tolist()) <= set(range(NUM_LABELS)) | {WALL_OR_ROOF, IGNORE}
+
+
+def test_pseudo_labels_need_their_photos(tmp_path, rng):
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "labels").mkdir()
+    with pytest.raises(UserError, match="no pseudo-label PNGs"):
+        PseudoLabelSource(tmp_path / "photos", tmp_path / "labels")
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "labels" / "house.png")
+    with pytest.raises(UserError, match="no photo"):
+        PseudoLabelSource(tmp_path / "photos", tmp_path / "labels")
+
+
+def tiny_config(tmp_path, root, pseudo, steps=3):
+    return load_config("configs/segmenter.yaml", [
+        f"train.steps={steps}", "train.batch_size=2", "train.warmup_steps=1", "train.val_every=2",
+        "train.checkpoint_every=2", "train.log_every=1", "train.threads=0",
+        "segmenter.pretrained=false", "segmenter.pyramid_channels=32", "segmenter.segmentation_channels=32",
+        "segmenter.working_size=96", "segmenter.crop_size=64", f"segmenter.data_dir={root}",
+        "segmenter.holdout=2", "segmenter.synthetic_count=2",
+        f"segmenter.pseudo_images={pseudo}", f"segmenter.pseudo_labels={pseudo}",
+        f"out_dir={tmp_path / 'runs'}", "run_name=tiny"])
+
+
+def test_train_registers_a_segmenter_that_segment_can_load(tmp_path, rng):
+    root = make_labelme(tmp_path / "lmf", rng)
+    pseudo = tmp_path / "pseudo"
+    pseudo.mkdir()
+    image, labels = synthetic_house(rng, (80, 64))
+    Image.fromarray(image).save(pseudo / "house.jpg")
+    Image.fromarray(np.where(labels == LABEL_ID["other"], IGNORE, labels).astype(np.uint8)).save(pseudo / "house.png")
+    config = tiny_config(tmp_path, root, pseudo)
+    table = train(config)
+    assert 0 <= table["miou"] <= 1 and "iou_door" in table
+    folder = resolve_model("models:/facade-segmenter@champion")
+    assert (folder / "MODEL_CARD.md").exists() and (folder / "weights.safetensors").exists()
+    segmenter = Segmenter.from_uri("models:/facade-segmenter@champion")
+    assert segmenter.long_side == 96
+    assert segmenter.predict(image).shape == (64, 80)
+
+    with pytest.raises(UserError, match="--resume"):
+        train(config)
+    with pytest.raises(UserError, match="other settings"):
+        train(tiny_config(tmp_path, root, pseudo, steps=4).__class__(
+            {**config.to_dict(), "seed": 7}), resume=str(tmp_path / "runs" / "tiny"))
+    # resuming the finished run loads its last checkpoint and registers it again, without training
+    train(config, resume=str(tmp_path / "runs" / "tiny"))
+    assert resolve_model("models:/facade-segmenter/2").exists()

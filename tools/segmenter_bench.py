@@ -1,0 +1,105 @@
+"""Segmenter benchmarks that print tables: speed of `renovate-net segment` and IoU on held-out photos.
+
+Speed: N photos (default 20 LabelMeFacade photos of 683x512) segmented by the real command in a fresh
+process (interpreter start, imports and model load included), repeated; plus an in-process breakdown.
+Quality: per-class IoU on the held-out LabelMeFacade photos of the config's split (segmenter.holdout,
+segmenter.holdout_seed), roof counted as wall, at each photo's own size.
+
+  flock /tmp/renovate-heavy.lock .venv/bin/python tools/segmenter_bench.py speed
+  flock /tmp/renovate-heavy.lock .venv/bin/python tools/segmenter_bench.py quality
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from renovate_net.config import load_config
+from renovate_net.data.labelmefacade import LabelMeFacade
+from renovate_net.engine.segmenter_metrics import evaluate, format_table
+from renovate_net.imaging import load_image, save_image
+from renovate_net.segmenter import DEFAULT_URI, Segmenter
+
+LABELME = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "labelmefacade"
+
+
+def photos_of_size(folder: Path, count: int, size: tuple[int, int]) -> list[Path]:
+    chosen = []
+    for path in sorted(folder.glob("*.jpg")):
+        with Image.open(path) as image:
+            if image.size == size:
+                chosen.append(path)
+        if len(chosen) == count:
+            return chosen
+    raise SystemExit(f"{folder}: fewer than {count} photos of {size[0]}x{size[1]}")
+
+
+def speed(args: argparse.Namespace) -> None:
+    photos = photos_of_size(args.photos, args.count, (683, 512))
+    command = [str(Path(sys.executable).parent / "renovate-net"), "segment", *map(str, photos),
+               "--model", args.model, "--device", "cpu", "--force"]
+    walls = []
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            subprocess.run(command + ["-o", out], check=True, stdout=subprocess.DEVNULL)
+            walls.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        segmenter = Segmenter.from_uri(args.model)
+        load = time.perf_counter() - start
+        start = time.perf_counter()
+        images = [load_image(p) for p in photos]
+        read = time.perf_counter() - start
+        start = time.perf_counter()
+        labels = segmenter.predict_batch(images)
+        predict = time.perf_counter() - start
+        start = time.perf_counter()
+        for path, label in zip(photos, labels):
+            save_image(label, Path(out) / f"{path.stem}.png", force=True)
+        write = time.perf_counter() - start
+    n = len(photos)
+    print(f"segment: {n} photos 683x512, working size {segmenter.long_side}, {args.repeats} runs of the CLI")
+    print(f"{'stage':<34} {'total s':>8} {'s/photo':>8}")
+    print(f"{'CLI wall, fresh process (median)':<34} {statistics.median(walls):>8.2f} "
+          f"{statistics.median(walls) / n:>8.3f}")
+    print(f"{'CLI wall, fresh process (worst)':<34} {max(walls):>8.2f} {max(walls) / n:>8.3f}")
+    for name, seconds in (("in-process: model load", load), ("in-process: read photos", read),
+                          ("in-process: predict (net+upsample)", predict), ("in-process: write PNGs", write)):
+        print(f"{name:<34} {seconds:>8.2f} {seconds / n:>8.3f}")
+
+
+def quality(args: argparse.Namespace) -> None:
+    seg = load_config(args.config).segmenter
+    labelme = LabelMeFacade(args.data or seg.data_dir)
+    names = labelme.split(seg.holdout, seg.holdout_seed)[1]
+    segmenter = Segmenter.from_uri(args.model)
+    table, _ = evaluate(segmenter, labelme.samples(names))
+    print(f"held-out LabelMeFacade: {len(names)} photos of val.txt (holdout seed {seg.holdout_seed}), "
+          f"model {args.model}, working size {segmenter.long_side}")
+    print(format_table(table))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    fast = sub.add_parser("speed", help="seconds per photo of `renovate-net segment`")
+    fast.add_argument("--photos", type=Path, default=LABELME / "images")
+    fast.add_argument("--count", type=int, default=20)
+    fast.add_argument("--repeats", type=int, default=3)
+    good = sub.add_parser("quality", help="per-class IoU on the held-out photos")
+    good.add_argument("--config", default="configs/segmenter.yaml", help="config whose split to use")
+    good.add_argument("--data", type=Path, default=None, help="LabelMeFacade folder (default: the config's)")
+    for command in (fast, good):
+        command.add_argument("--model", default=DEFAULT_URI, help="segmenter URI or folder")
+    args = parser.parse_args()
+    speed(args) if args.what == "speed" else quality(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""A contact sheet of photos and their facade labels (photo | coloured overlay), to LOOK at a segmenter.
+
+Labels come from a segmenter (`--model`, default the registered champion) or from a folder of label PNGs
+(`--labels`, e.g. pseudo-labels to review; 255 = no label, drawn in white).
+
+  .venv/bin/python tools/segmenter_sheet.py ../shared/data/houses --pick 12 -o houses_sheet.png
+  .venv/bin/python tools/segmenter_sheet.py ../shared/data/houses --labels data/houses-pseudo -o review.png
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw
+
+from renovate_net.imaging import load_image, save_image
+from renovate_net.labels import LABELS, PALETTE
+from renovate_net.segmenter import DEFAULT_URI, Segmenter, overlay
+
+TILE_WIDTH = 384
+
+
+def evenly_spaced(paths: list[Path], count: int) -> list[Path]:
+    """`count` photos spread evenly over the sorted list (the same ones every time)."""
+    paths = sorted(paths)
+    return paths if count <= 0 or count >= len(paths) else [paths[i * len(paths) // count] for i in range(count)]
+
+
+def tile(image: np.ndarray, labels: np.ndarray, title: str) -> np.ndarray:
+    """Photo and overlay side by side at TILE_WIDTH each, with the photo's name."""
+    unlabelled = labels == 255
+    shown = overlay(image, np.where(unlabelled, 0, labels).astype(np.uint8), 0.55)
+    shown[unlabelled] = 255
+    height = int(round(image.shape[0] * TILE_WIDTH / image.shape[1]))
+    pair = [cv2.resize(im, (TILE_WIDTH, height), interpolation=cv2.INTER_AREA) for im in (image, shown)]
+    canvas = Image.fromarray(np.concatenate(pair, axis=1))
+    ImageDraw.Draw(canvas).text((4, 4), title, fill=(255, 255, 0))
+    return np.asarray(canvas)
+
+
+def legend(width: int) -> np.ndarray:
+    canvas = Image.new("RGB", (width, 24), (255, 255, 255))
+    draw = ImageDraw.Draw(canvas)
+    for i, (name, colour) in enumerate(zip(LABELS, PALETTE)):
+        draw.rectangle((8 + i * 100, 6, 22 + i * 100, 18), fill=colour)
+        draw.text((26 + i * 100, 6), name, fill=(0, 0, 0))
+    return np.asarray(canvas)
+
+
+def grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
+    """Tiles (padded to the tallest) in rows of `columns`, with a label legend on top."""
+    height = max(t.shape[0] for t in tiles)
+    padded = [np.pad(t, ((0, height - t.shape[0]), (0, 0), (0, 0)), constant_values=255) for t in tiles]
+    padded += [np.full_like(padded[0], 255)] * (-len(padded) % columns)
+    rows = [np.concatenate(padded[i:i + columns], axis=1) for i in range(0, len(padded), columns)]
+    body = np.concatenate(rows, axis=0)
+    return np.concatenate([legend(body.shape[1]), body], axis=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("photos", nargs="+", type=Path, help="photo files or folders")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="sheet PNG to write")
+    parser.add_argument("--model", default=DEFAULT_URI, help="segmenter URI or folder (ignored with --labels)")
+    parser.add_argument("--labels", type=Path, default=None, help="folder of <stem>.png label maps to show instead")
+    parser.add_argument("--pick", type=int, default=0, help="show only this many photos, evenly spaced (0 = all)")
+    parser.add_argument("--columns", type=int, default=2, help="photo|overlay pairs per row")
+    parser.add_argument("--force", action="store_true", help="overwrite the sheet")
+    args = parser.parse_args()
+    paths = [p for arg in args.photos for p in (sorted(arg.iterdir()) if arg.is_dir() else [arg])
+             if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
+    paths = evenly_spaced(paths, args.pick)
+    if args.labels is not None:
+        paths = [p for p in paths if (args.labels / f"{p.stem}.png").exists()]
+    images = [load_image(p) for p in paths]
+    if args.labels is not None:
+        labels = [np.asarray(Image.open(args.labels / f"{p.stem}.png")) for p in paths]
+    else:
+        labels = Segmenter.from_uri(args.model).predict_batch(images)
+    tiles = [tile(image, label, p.name) for p, image, label in zip(paths, images, labels)]
+    save_image(grid(tiles, args.columns), args.output, force=args.force)
+    print(f"wrote {args.output} ({len(tiles)} photos)")
+
+
+if __name__ == "__main__":
+    main()
