@@ -4,7 +4,8 @@ Builds a dataset from N real photos with `renovate_net.data.build.build` on one 
 sample (after == before outside the edit mask, visibly different inside), counts types and combinations,
 prints a table, and writes a contact sheet of 16 samples chosen to cover every type.
 
-Labels: `--labels segmenter` runs models:/facade-segmenter@champion on the photos first (timed apart);
+Labels: `--labels segmenter` runs the segmenter (`--segmenter`, default models:/facade-segmenter@champion)
+on the photos first (timed apart);
 `--labels labelme` uses LabelMeFacade ground truth (the photos must then be LabelMeFacade images).
 
     flock /tmp/renovate-heavy.lock .venv/bin/python tools/data_engine_bench.py \\
@@ -32,14 +33,14 @@ from renovate_net.data.contact_sheet import contact_sheet  # noqa: E402
 from renovate_net.imaging import load_image, save_image  # noqa: E402
 
 
-def _labels(photos: list[Path], source: str, folder: Path) -> float:
+def _labels(photos: list[Path], source: str, segmenter_uri: str, folder: Path) -> float:
     """Write a label PNG per photo into `folder`; returns the seconds the labelling took."""
     folder.mkdir(parents=True)
     start = time.perf_counter()
     if source == "segmenter":
         from renovate_net.segmenter import Segmenter
 
-        segmenter = Segmenter.from_uri("models:/facade-segmenter@champion")
+        segmenter = Segmenter.from_uri(segmenter_uri)
         for photo in photos:
             save_image(segmenter.predict(load_image(photo)), folder / f"{photo.stem}.png")
     else:
@@ -88,6 +89,8 @@ def main() -> None:
     parser.add_argument("--photos", type=Path, required=True)
     parser.add_argument("--count", type=int, default=20, help="photos used (every k-th of the sorted folder)")
     parser.add_argument("--labels", choices=["segmenter", "labelme"], default="segmenter")
+    parser.add_argument("--segmenter", default="models:/facade-segmenter@champion",
+                        help="registry URI or model folder of the segmenter (with --labels segmenter)")
     parser.add_argument("--per-photo", type=int, default=4)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--seed", type=int, default=0)
@@ -105,7 +108,7 @@ def main() -> None:
     selection.mkdir(parents=True)
     for photo in photos:
         (selection / photo.name).symlink_to(photo.resolve())
-    label_seconds = _labels(photos, args.labels, args.out / "labels")
+    label_seconds = _labels(photos, args.labels, args.segmenter, args.out / "labels")
 
     start = time.perf_counter()
     report = build(selection, args.out / "data", labels=args.out / "labels", per_photo=args.per_photo,
@@ -117,7 +120,8 @@ def main() -> None:
     for row in rows:
         for type_id in row["types"]:
             per_type[type_id].append(row)
-    print(f"photos {len(photos)} from {args.photos} (labels: {args.labels}, {label_seconds:.1f} s to label), "
+    source = args.segmenter if args.labels == "segmenter" else "LabelMeFacade ground truth"
+    print(f"photos {len(photos)} from {args.photos} (labels: {source}, {label_seconds:.1f} s to label), "
           f"size {args.size}, per-photo {args.per_photo}, seed {args.seed}")
     print(f"{'type':<18} {'samples':>7} {'in combos':>9} {'inside mean diff (min/median)':>30} {'max outside diff':>17}")
     for type_id in sorted(per_type):

@@ -32,7 +32,8 @@ def _site(canvas: Canvas, rng: np.random.Generator):
     if ground.sum() < 0.01 * ground.size:
         return None
     rgb = cv2.GaussianBlur(scene.image, (0, 0), 2.0)  # judge colour, not grass blades
-    lawn = ground & (rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2]) > 0.01)
+    saturation = (rgb.max(axis=2) - rgb.min(axis=2)) / np.maximum(rgb.max(axis=2), 1e-3)
+    lawn = ground & (rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2]) > 0.03) & (saturation > 0.2)
     if lawn.sum() < 0.01 * lawn.size:  # a pool goes in a garden, not on a street
         return None
     seeds = np.argwhere(lawn)

@@ -16,7 +16,7 @@ from renovate_net.data.scene import bbox, components, facade_coords, ground_coor
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
-DRIVEWAY_M = 12.0          # a driveway reaches this far in front of the house; further is the street
+DRIVEWAY_M = 15.0          # without a visible street, a driveway reaches this far in front of the house
 
 
 def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np.random.Generator,
@@ -112,18 +112,25 @@ def paved_ground(canvas: Canvas) -> np.ndarray:
     return out
 
 
-def _near_the_house(scene) -> np.ndarray:
-    """Ground within DRIVEWAY_M metres in front of the house's base line: a driveway, not the street."""
+def _driveway_zone(scene, paved: np.ndarray) -> np.ndarray:
+    """Where a driveway can be: below the horizon, in front of the house, and behind the street. Rows
+    that are paved nearly across the whole photo are the pavement and road crossing the frame; the
+    driveway ends at the first of them. Without such rows, at most DRIVEWAY_M metres from the house."""
     h, w = scene.labels.shape
+    rows = np.arange(h)[:, None]
+    zone = (rows > scene.horizon_y + 2) & (rows >= scene.base_y - 0.5 * scene.px_per_m)
+    street = np.nonzero((paved.mean(axis=1) > 0.9) & (np.arange(h) > scene.base_y))[0]
+    if street.size:
+        return zone & (rows < street[0])
     coords = ground_coords(scene, slice(0, h), slice(0, w))
     house = scene.focal  # the base line is focal / px_per_m metres away, i.e. v = focal
-    rows = np.arange(h)[:, None] > scene.horizon_y + 2
-    return rows & (coords.v >= house - DRIVEWAY_M * scene.px_per_m) & (coords.v <= house + 1.0 * scene.px_per_m)
+    return zone & (coords.v >= house - DRIVEWAY_M * scene.px_per_m)
 
 
 def driveway(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
     """driveway: pavers in perspective on the ground plane, or gravel, over the paved ground."""
-    region = paved_ground(canvas) & _near_the_house(canvas.scene)
+    paved = paved_ground(canvas)
+    region = paved & _driveway_zone(canvas.scene, paved)
     if region.sum() < 0.005 * region.size:
         raise RegionMissing("no paved ground")
     scene = canvas.scene

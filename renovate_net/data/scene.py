@@ -88,6 +88,17 @@ def _scale(labels: np.ndarray) -> float:
     return float(np.clip(estimate, h / 80.0, h / 4.0))
 
 
+def _base_line(labels: np.ndarray) -> float:
+    """The row where the house meets the ground: the bottom of its main wall parts (stray wall pixels a
+    segmenter puts on the lawn must not drag it down)."""
+    wall = labels == LABEL_ID["wall"]
+    parts = components(wall, max(1, int(0.1 * wall.sum())))
+    if not parts:
+        return 0.75 * labels.shape[0]
+    rows = np.concatenate([np.nonzero(part)[0] for part, _ in parts])
+    return float(np.percentile(rows, 97))
+
+
 def _light_side(linear: np.ndarray, labels: np.ndarray) -> float:
     """Which side the sun is on: the brighter half of the sky and of the walls (a weak but cheap cue)."""
     y = luminance(linear)
@@ -108,8 +119,7 @@ def analyse(image: np.ndarray, labels: np.ndarray) -> Scene:
     linear = _LINEAR_LUT[image]
     h, w = labels.shape
     px_per_m = _scale(labels)
-    wall_rows = np.nonzero(labels == LABEL_ID["wall"])[0]
-    base_y = float(np.percentile(wall_rows, 97)) if wall_rows.size else 0.75 * h
+    base_y = _base_line(labels)
     sky = labels == LABEL_ID["sky"]
     sky_colour = (np.median(linear[sky], axis=0) if sky.sum() > 20
                   else np.array([0.45, 0.55, 0.7], np.float32))

@@ -92,7 +92,8 @@ def _bond(c: SurfaceCoords, rng, length: float, height: float, joint_u: float, j
     tone = cell_random(rng, row, col) - 0.5
     joints = np.maximum(joint_coverage(c.v, height, joint_v, c.foot_v),
                         joint_coverage(shifted, length, joint_u, c.foot_u))
-    seen = visibility(min(length, height), np.maximum(c.foot_u, c.foot_v))
+    # Units too small to draw still vary in tone: at a distance a brick wall is mottled, not flat paint.
+    seen = 0.4 + 0.6 * visibility(min(length, height), np.maximum(c.foot_u, c.foot_v))
     return tone * seen, joints, (c.v / height) - row, (shifted / length) - col
 
 
