@@ -16,7 +16,6 @@ from renovate_net.data.scene import bbox, components, facade_coords, ground_coor
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
-DRIVEWAY_M = 15.0          # without a visible street, a driveway reaches this far in front of the house
 
 
 def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np.random.Generator,
@@ -113,18 +112,19 @@ def paved_ground(canvas: Canvas) -> np.ndarray:
 
 
 def _driveway_zone(scene, paved: np.ndarray) -> np.ndarray:
-    """Where a driveway can be: below the horizon, in front of the house, and behind the street. Rows
-    that are paved nearly across the whole photo are the pavement and road crossing the frame; the
-    driveway ends at the first of them. Without such rows, at most DRIVEWAY_M metres from the house."""
+    """Where a driveway can be: below the horizon, in front of the house, and behind the street. Rows at
+    least 4 m out that are paved nearly across the whole photo are the pavement and road crossing the
+    frame; the driveway ends at the first of them. (Depth alone cannot bound it: the camera height and
+    lens vary too much between photos.)"""
     h, w = scene.labels.shape
     rows = np.arange(h)[:, None]
     zone = (rows > scene.horizon_y + 2) & (rows >= scene.base_y - 0.5 * scene.px_per_m)
-    street = np.nonzero((paved.mean(axis=1) > 0.9) & (np.arange(h) > scene.base_y))[0]
-    if street.size:
-        return zone & (rows < street[0])
     coords = ground_coords(scene, slice(0, h), slice(0, w))
     house = scene.focal  # the base line is focal / px_per_m metres away, i.e. v = focal
-    return zone & (coords.v >= house - DRIVEWAY_M * scene.px_per_m)
+    metres_out = (house - coords.v[:, 0]) / scene.px_per_m  # per row: metres in front of the house
+    # A wide driveway can fill the frame too, so only rows 4 m or more out count as the street.
+    street = np.nonzero((paved.mean(axis=1) > 0.9) & (metres_out >= 4.0))[0]
+    return zone & (rows < street[0]) if street.size else zone
 
 
 def driveway(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
@@ -174,13 +174,41 @@ def _frame_mask(image: np.ndarray, window: np.ndarray, px_per_m: float, rng: np.
     return frame
 
 
+def _snap(grad_x: np.ndarray, grad_y: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int]:
+    """Move each side of a window box (within a quarter of its size) onto the strongest straight edge:
+    a segmenter's box is a few pixels off, and a new frame beside the old one looks doubled."""
+    h, w = grad_x.shape
+    reach_x, reach_y = max(1, (x1 - x0) // 4), max(1, (y1 - y0) // 4)
+
+    def best(profile, lo, hi, centre):
+        lo, hi = max(lo, 0), min(hi, len(profile))
+        return centre if hi <= lo else lo + int(np.argmax(profile[lo:hi]))
+
+    rows = grad_y[:, x0:x1].mean(axis=1)
+    cols = grad_x[y0:y1].mean(axis=0) if y1 > y0 else np.zeros(w)
+    cols = np.pad(cols, (0, w - cols.size)) if cols.size < w else cols
+    top = best(rows, y0 - reach_y, y0 + reach_y + 1, y0)
+    bottom = best(rows, y1 - reach_y - 1, y1 + reach_y, y1 - 1) + 1
+    left = best(cols, x0 - reach_x, x0 + reach_x + 1, x0)
+    right = best(cols, x1 - reach_x - 1, x1 + reach_x, x1 - 1) + 1
+    if right - left < 0.6 * (x1 - x0) or bottom - top < 0.6 * (y1 - y0):
+        return x0, y0, x1, y1
+    return left, top, min(right, w), min(bottom, h)
+
+
 def windows(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
     """windows: frames (border band, mullions, transoms) in the new colour and profile; glass untouched."""
     scene = canvas.scene
     parts = components(canvas.free("window"), 20)
     if not parts:
         raise RegionMissing("no windows")
-    for part, _ in parts:
+    gray = cv2.GaussianBlur(scene.image.mean(axis=2), (3, 3), 0.8)
+    grad_y, grad_x = np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1)), np.abs(cv2.Sobel(gray, cv2.CV_32F, 1, 0))
+    for part, (x, y, w, h) in parts:
+        if part.sum() >= 0.6 * w * h:  # a ragged segmentation of a rectangular window: frame the rectangle
+            x0, y0, x1, y1 = _snap(grad_x, grad_y, x, y, x + w, y + h)
+            part = np.zeros_like(part)
+            part[y0:y1, x0:x1] = True
         rows, cols = bbox(part, pad=2)
         frame = _frame_mask(scene.image[rows, cols], part[rows, cols], scene.px_per_m, rng)
         full = np.zeros_like(part)
