@@ -2,7 +2,7 @@
 
 The garage's front is flush with the house front, so it shares the house's scale: a 3.2-3.8 m wide,
 2.6-3 m high volume against one side of the largest wall, standing on the ground line of that side of
-the house (partly out of frame if the house fills the photo). It must touch the wall over most of its
+the house (partly out of frame if the house fills the photo). It must touch the wall over much of its
 height, stand on ground, and hide no more than a sliver of the house's windows and doors.
 Its walls take the colour of the house wall next to it (so its light too) and the wall's texture kind
 (brick-like or smooth); the flat roof has a dark coping, the pitched one a tiled plane in the house
@@ -59,16 +59,16 @@ def _site(canvas: Canvas, rng: np.random.Generator) -> Site | None:
             continue
         base = int(np.percentile(rows, 98))  # this side's ground line
         top = int(round(base - height))
-        overlap = max(0.0, min(width - room, 0.3 * ww))  # may stand in front of the house's side
+        overlap = max(0.0, min(width - room, 0.5 * ww))  # may stand in front of the house's side
         x0 = int(round(wx - width + overlap if side == "left" else wx + ww - overlap))
         x1 = int(round(x0 + width))
         lo, hi = max(x0, 0), min(x1, w)
         if top < 0 or hi - lo < 0.6 * width or base >= h - 1:
             continue
-        attached = wall[top:base, inner].any(axis=1).mean() >= 0.6
-        same_ground = abs(base - scene.base_y) <= 1.5 * k  # the house's own ground line, not a wing's sill
-        below = labels[base + 1:min(h, base + 1 + 3 * band), lo:hi] == LABEL_ID["ground"]
-        ground = same_ground and below.size > 0 and below.any(axis=0).mean() >= 0.5
+        attached = wall[top:base, inner].any(axis=1).mean() >= 0.4
+        same_ground = abs(base - scene.base_y) <= 2.5 * k  # the house's own ground line, not a wing's sill
+        strip = labels[base + 1:min(h, base + 1 + band), lo:hi]  # what it stands on: ground or bushes
+        ground = same_ground and strip.size > 0 and np.isin(strip, STANDING).mean() >= 0.6
         covered = np.isin(labels[top:base, lo:hi], [LABEL_ID["window"], LABEL_ID["door"]]).mean() <= 0.05
         if attached and ground and covered:
             pixels = scene.image[top:base, inner][wall[top:base, inner]]
