@@ -26,14 +26,18 @@ def _site(canvas: Canvas, rng: np.random.Generator):
     """A spot on free lawn for a pool of a random size: (x, near depth, length, depth (metres), the ground's
     x and depth maps, the footprint with coping) or None."""
     scene = canvas.scene
-    ground = canvas.free("ground")
-    h, w = ground.shape
-    ground &= np.arange(h)[:, None] > scene.horizon_y + 3
+    h, w = scene.labels.shape
+    below = np.arange(h)[:, None] > max(scene.horizon_y + 3, scene.base_y)
+    # Segmenters often call a lawn vegetation: flat green in front of the house counts as garden too.
+    ground = (canvas.free("ground") | canvas.free("vegetation")) & below
     if ground.sum() < 0.01 * ground.size:
         return None
     rgb = cv2.GaussianBlur(scene.image, (0, 0), 2.0)  # judge colour, not grass blades
     saturation = (rgb.max(axis=2) - rgb.min(axis=2)) / np.maximum(rgb.max(axis=2), 1e-3)
+    gray = scene.image.mean(axis=2)
+    texture = np.sqrt(np.maximum(cv2.blur(gray * gray, (7, 7)) - cv2.blur(gray, (7, 7)) ** 2, 0))
     lawn = ground & (rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2]) > 0.03) & (saturation > 0.2)
+    lawn &= canvas.free("ground") | (texture < 0.05)  # green 'vegetation' must be flat like a lawn, not a bush
     if lawn.sum() < 0.01 * lawn.size:  # a pool goes in a garden, not on a street
         return None
     seeds = np.argwhere(lawn)
@@ -48,13 +52,14 @@ def _site(canvas: Canvas, rng: np.random.Generator):
         xc, z_near = x_m[y, x], z_m[y, x] - depth / 2
         outer = ((np.abs(x_m - xc) <= length / 2 + COPING_M) & (z_m >= z_near - COPING_M)
                  & (z_m <= z_near + depth + COPING_M))
-        if outer.sum() < 60 or outer[:, [0, -1]].any() or outer[-1].any():
-            continue
+        tall = np.count_nonzero(outer.any(axis=1))
+        if tall < max(8, 0.03 * h) or outer[:, [0, -1]].any() or outer[-1].any():
+            continue  # a far pool is a thin strip nobody could read as a pool; one cut by the frame too
         if (outer & ~ground).sum() <= 0.01 * outer.sum() and (outer & lawn).sum() >= 0.8 * outer.sum():
             sites.append((xc, z_near, length, depth, x_m, z_m, outer))
             if len(sites) == 4:
                 break
-    # Of a few places that fit, the one the photo shows largest (a far pool is a thin useless strip).
+    # Of a few places that fit, the one the photo shows largest.
     return max(sites, key=lambda site: site[-1].sum(), default=None)
 
 
