@@ -1,8 +1,9 @@
 """Facade segmentation of full-resolution photos, and the `segment` command's work.
 
 `Segmenter` runs the network at a fixed working resolution (the photo's long side resized to `long_side`,
-the short side kept in proportion and rounded to a multiple of 32), upsamples the logits bilinearly to the
-photo's own size and takes the arg-max, so a label map always has its photo's width and height.
+the short side kept in proportion and rounded to a multiple of 32) on the photo and its mirror image,
+averages the logits, upsamples them bilinearly to the photo's own size and takes the arg-max, so a label map
+always has its photo's width and height.
 """
 from __future__ import annotations
 
@@ -62,14 +63,16 @@ def overlay(image: np.ndarray, labels: np.ndarray, opacity: float = 0.5) -> np.n
 class Segmenter:
     """A loaded segmentation network and the resolution it works at."""
 
-    def __init__(self, model: torch.nn.Module, long_side: int = DEFAULT_LONG_SIDE, device: str = "cpu"):
+    def __init__(self, model: torch.nn.Module, long_side: int = DEFAULT_LONG_SIDE, device: str = "cpu",
+                 flip: bool = True):
         self.device = torch.device(device)
         # channels_last is ~2x faster for this network on CPU (measured in tools/segmenter_bench.py).
         self.model = model.to(self.device, memory_format=torch.channels_last).eval()
         self.long_side = long_side
+        self.flip = flip  # average with the mirrored photo's logits: steadier labels for twice the network time
 
     @classmethod
-    def from_uri(cls, uri: str = DEFAULT_URI, device: str = "cpu") -> "Segmenter":
+    def from_uri(cls, uri: str = DEFAULT_URI, device: str = "cpu", flip: bool = True) -> "Segmenter":
         """Load a registered model (`models:/NAME@ALIAS`, `models:/NAME/VERSION`, `runs:/...`) or a model folder."""
         from renovate_net.tracking import resolve_model
 
@@ -77,7 +80,7 @@ class Segmenter:
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         long_side = int(read_spec(folder).get("working_size", DEFAULT_LONG_SIDE))
-        return cls(load_model(folder, "segmenter"), long_side, device)
+        return cls(load_model(folder, "segmenter"), long_side, device, flip)
 
     @torch.inference_mode()
     def logits(self, images: Sequence[np.ndarray]) -> list[torch.Tensor]:
@@ -90,7 +93,11 @@ class Segmenter:
                 chunk = indices[start:start + BATCH]
                 pixels = np.stack([cv2.resize(images[i], shape, interpolation=cv2.INTER_AREA) for i in chunk])
                 batch = torch.from_numpy(pixels).to(self.device).permute(0, 3, 1, 2).float().div_(255)
-                result = self.model(batch.contiguous(memory_format=torch.channels_last)).float().cpu()
+                batch = batch.contiguous(memory_format=torch.channels_last)
+                result = self.model(batch).float()
+                if self.flip:
+                    result = (result + self.model(batch.flip(-1)).float().flip(-1)) / 2
+                result = result.cpu()
                 for i, logits in zip(chunk, result):
                     out[i] = logits
         return out

@@ -9,6 +9,7 @@ from PIL import Image
 
 from renovate_net.config import load_config
 from renovate_net.data.labelmefacade import COLOURS, LabelMeFacade, labels_from_colours
+from renovate_net.data.roofs import skyline_band
 from renovate_net.data.segmentation import (IGNORE, WALL_OR_ROOF, LabelMeSource, PseudoLabelSource, mixed,
                                             train_transform)
 from renovate_net.data.synthetic import synthetic_house
@@ -63,11 +64,33 @@ def test_split_holds_out_a_fixed_part_of_val(tmp_path, rng):
         LabelMeFacade(tmp_path / "missing")
 
 
-def test_training_samples_are_cropped_tensors_with_building_as_wall_or_roof(tmp_path, rng):
+def test_skyline_band_hangs_from_the_sky_and_stops_at_windows():
+    labels = np.array([[1, 1, 2, 1],
+                       [2, 2, 2, 2],
+                       [2, 4, 2, 2],
+                       [2, 2, 2, 2],
+                       [7, 7, 7, 7]])
+    band = skyline_band(labels == 2, labels == 1, depth=2)
+    assert band.astype(int).tolist() == [[0, 0, 0, 0],
+                                         [1, 1, 0, 1],
+                                         [1, 0, 0, 1],
+                                         [0, 0, 0, 0],
+                                         [0, 0, 0, 0]]
+
+
+def test_labelme_building_is_wall_or_roof_only_under_the_sky(tmp_path, rng):
+    labelme = LabelMeFacade(make_labelme(tmp_path / "lmf", rng))
+    _, target = LabelMeSource(labelme, labelme.names("train"), roof_depth=0.2)[0]
+    assert LABEL_ID["roof"] not in target
+    either_rows = np.nonzero((target == WALL_OR_ROOF).any(1))[0]
+    wall_rows = np.nonzero((target == LABEL_ID["wall"]).any(1))[0]
+    assert len(either_rows) and len(wall_rows) and either_rows.min() < wall_rows.min()
+    assert ((target == WALL_OR_ROOF).sum(0) <= int(0.2 * target.shape[0])).all()  # per column, at most the depth
+
+
+def test_training_samples_are_cropped_tensors(tmp_path, rng):
     labelme = LabelMeFacade(make_labelme(tmp_path / "lmf", rng))
     source = LabelMeSource(labelme, labelme.names("train"))
-    _, target = source[0]
-    assert LABEL_ID["wall"] not in target and WALL_OR_ROOF in target and LABEL_ID["roof"] not in target
     dataset, sampler = mixed([source], [1.0], train_transform(96, 64, (0.7, 1.4)), 5, torch.Generator())
     assert len(list(sampler)) == 5
     image, target = dataset[0]

@@ -21,7 +21,8 @@ import cv2
 import numpy as np
 import torch
 
-from renovate_net.data.roofs import grabcut_roof
+from renovate_net.data.roofs import grabcut_roof, roof_zone
+from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
 from renovate_net.imaging import load_image, save_image
 from renovate_net.labels import LABEL_ID
 from renovate_net.segmenter import DEFAULT_URI, Segmenter
@@ -29,7 +30,6 @@ from renovate_net.segmenter import DEFAULT_URI, Segmenter
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from segmenter_sheet import evenly_spaced  # noqa: E402  (the sheet's choice of photos)
 
-IGNORE = 255
 WALL, ROOF = LABEL_ID["wall"], LABEL_ID["roof"]
 
 
@@ -52,6 +52,7 @@ def pseudo_labels(image: np.ndarray, logits: torch.Tensor, confidence: float, mi
     for index in range(1, count):  # specks are not roofs
         if stats[index, cv2.CC_STAT_AREA] < min_roof * labels.size:
             roof[components == index] = False
+    labels[building & roof_zone(building, labels == LABEL_ID["sky"]) & ~roof] = WALL_OR_ROOF  # roofs GrabCut missed
     labels[roof] = ROOF
     labels[best < confidence] = IGNORE
     return cv2.resize(labels, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)

@@ -1,7 +1,7 @@
 """A contact sheet of photos and their facade labels (photo | coloured overlay), to LOOK at a segmenter.
 
 Labels come from a segmenter (`--model`, default the registered champion) or from a folder of label PNGs
-(`--labels`, e.g. pseudo-labels to review; 255 = no label, drawn in white).
+(`--labels`, e.g. pseudo-labels to review).
 
   .venv/bin/python tools/segmenter_sheet.py ../shared/data/houses --pick 12 -o houses_sheet.png
   .venv/bin/python tools/segmenter_sheet.py ../shared/data/houses --labels data/houses-pseudo -o review.png
@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
 from renovate_net.imaging import load_image, save_image
 from renovate_net.labels import LABELS, PALETTE
 from renovate_net.segmenter import DEFAULT_URI, Segmenter, overlay
@@ -29,10 +30,11 @@ def evenly_spaced(paths: list[Path], count: int) -> list[Path]:
 
 
 def tile(image: np.ndarray, labels: np.ndarray, title: str) -> np.ndarray:
-    """Photo and overlay side by side at TILE_WIDTH each, with the photo's name."""
-    unlabelled = labels == 255
-    shown = overlay(image, np.where(unlabelled, 0, labels).astype(np.uint8), 0.55)
-    shown[unlabelled] = 255
+    """Photo and overlay side by side at TILE_WIDTH each, with the photo's name. Training-only ids of
+    pseudo-labels show too: wall-or-roof in pink, no label in white."""
+    shown = overlay(image, np.where(labels < len(PALETTE), labels, 0).astype(np.uint8), 0.55)
+    shown[labels == WALL_OR_ROOF] = (255, 170, 210)
+    shown[labels == IGNORE] = 255
     height = int(round(image.shape[0] * TILE_WIDTH / image.shape[1]))
     pair = [cv2.resize(im, (TILE_WIDTH, height), interpolation=cv2.INTER_AREA) for im in (image, shown)]
     canvas = Image.fromarray(np.concatenate(pair, axis=1))
@@ -43,7 +45,7 @@ def tile(image: np.ndarray, labels: np.ndarray, title: str) -> np.ndarray:
 def legend(width: int) -> np.ndarray:
     canvas = Image.new("RGB", (width, 24), (255, 255, 255))
     draw = ImageDraw.Draw(canvas)
-    for i, (name, colour) in enumerate(zip(LABELS, PALETTE)):
+    for i, (name, colour) in enumerate(zip(LABELS + ("wall|roof",), PALETTE + ((255, 170, 210),))):
         draw.rectangle((8 + i * 100, 6, 22 + i * 100, 18), fill=colour)
         draw.text((26 + i * 100, 6), name, fill=(0, 0, 0))
     return np.asarray(canvas)

@@ -3,6 +3,7 @@
 - `skyline_band`: building pixels hanging from the sky within `depth` rows, before any window. In a
   LabelMeFacade photo that is where a visible roof can be, so the segmenter trainer keeps those `building`
   pixels as wall-or-roof and trains the rest of the building as wall.
+- `roof_zone`: the same idea for a house photo's predicted building region (pseudo-labels).
 - `grabcut_roof`: splits a house photo's building region into roof and wall by colour (GrabCut: Rother,
   Kolmogorov, Blake, SIGGRAPH 2004), seeded by geometry: the top of the building under the sky is roof, the
   wall around windows and doors and the bottom of the building are wall. Used for pseudo-labels, checked by eye.
@@ -32,6 +33,12 @@ def _top_fraction(building: np.ndarray, fraction: float) -> np.ndarray:
     return building & (rows <= top + fraction * (bottom - top))
 
 
+def roof_zone(building: np.ndarray, sky: np.ndarray) -> np.ndarray:
+    """Where a house's roof can be: the top 30 % of each building column, and the building hanging from the sky
+    down to a sixth of the photo's height."""
+    return _top_fraction(building, 0.3) | skyline_band(building, sky, building.shape[0] // 6)
+
+
 def grabcut_roof(image: np.ndarray, building: np.ndarray, sky: np.ndarray, openings: np.ndarray,
                  roof_hint: np.ndarray, iterations: int = 4) -> np.ndarray:
     """HxW bool roof mask inside `building` (HxW bool, wall or roof), from HxWx3 uint8 RGB `image`.
@@ -42,8 +49,7 @@ def grabcut_roof(image: np.ndarray, building: np.ndarray, sky: np.ndarray, openi
     if building.sum() < 100:
         return np.zeros_like(building)
     mask = np.full(building.shape, cv2.GC_PR_BGD, np.uint8)  # building is wall unless the colours say roof
-    upper = _top_fraction(building, 0.3) | skyline_band(building, sky, height // 6)
-    mask[upper | (roof_hint & building)] = cv2.GC_PR_FGD
+    mask[roof_zone(building, sky) | (roof_hint & building)] = cv2.GC_PR_FGD
     mask[skyline_band(building, sky, max(2, height // 40))] = cv2.GC_FGD
     around = cv2.dilate(openings.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
     mask[building & (around | ~_top_fraction(building, 0.6))] = cv2.GC_BGD

@@ -2,8 +2,9 @@
 with albumentations.
 
 Targets use the contract ids (DESIGN.md section 2) plus two training-only ids:
-- WALL_OR_ROOF: LabelMeFacade's `building`, which covers walls and roofs alike. The loss treats it as the
-  set {wall, roof} (partial-label cross-entropy), so photos without roof labels do not teach roof = wall.
+- WALL_OR_ROOF: a pixel known to be wall or roof, e.g. LabelMeFacade's `building` where a roof can show (just
+  under the sky). The loss treats it as the set {wall, roof} (partial-label cross-entropy), so photos without
+  roof labels do not teach roof = wall; the rest of `building` is trained as wall.
 - IGNORE: no supervision (padding, unconfident pseudo-labels).
 Sources: LabelMeFacade photos, procedural houses (`synthetic.py`, the only exact roof labels) and photo
 folders with pseudo-label PNGs (e.g. the houses photos, labelled by a first model and checked by eye).
@@ -21,6 +22,7 @@ from PIL import Image
 from torch.utils.data import ConcatDataset, Dataset, WeightedRandomSampler
 
 from renovate_net.data.labelmefacade import LabelMeFacade, read_labels
+from renovate_net.data.roofs import skyline_band
 from renovate_net.data.synthetic import synthetic_house
 from renovate_net.errors import UserError
 from renovate_net.labels import LABEL_ID
@@ -49,10 +51,11 @@ def train_transform(long_side: int, crop: int, scale: tuple[float, float]) -> A.
 
 
 class LabelMeSource(Dataset):
-    """LabelMeFacade photos; `building` becomes WALL_OR_ROOF."""
+    """LabelMeFacade photos; `building` is WALL, except in the skyline band (`roof_depth` x the photo's height
+    below the sky, before any window: where a roof can show) where it is WALL_OR_ROOF."""
 
-    def __init__(self, dataset: LabelMeFacade, names: Sequence[str]):
-        self.dataset, self.names = dataset, list(names)
+    def __init__(self, dataset: LabelMeFacade, names: Sequence[str], roof_depth: float = 0.2):
+        self.dataset, self.names, self.roof_depth = dataset, list(names), roof_depth
 
     def __len__(self) -> int:
         return len(self.names)
@@ -62,7 +65,8 @@ class LabelMeSource(Dataset):
         with Image.open(image_path) as image:
             rgb = np.asarray(image.convert("RGB"))
         target = read_labels(label_path)
-        target[target == LABEL_ID["wall"]] = WALL_OR_ROOF
+        depth = int(self.roof_depth * target.shape[0])
+        target[skyline_band(target == LABEL_ID["wall"], target == LABEL_ID["sky"], depth)] = WALL_OR_ROOF
         return rgb, target
 
 
