@@ -133,7 +133,10 @@ def _one_sample(before, labels, types, rng, catalog, report):
             else:
                 sample_before, (after, mask) = before, simulate(before, labels, request, rng, catalog)
         except RegionMissing as missing:
-            report.skipped_regions[str(missing).split(":")[0]] += 1
+            type_id = str(missing).split(":")[0]
+            report.skipped_regions[type_id] += 1
+            if type_id in types and len(types) > 1:
+                types.remove(type_id)  # this photo has no room for it: stop asking (the list is this photo's own)
             continue
         inside = mask >= 0.5
         diff = np.abs(after.astype(np.int16) - sample_before.astype(np.int16)).mean(axis=2)
@@ -183,7 +186,7 @@ def _build_photo(out, index, photo, labeller, per_photo, seed, size, catalog, re
     """Yield (manifest record, contact-sheet entry) for each sample made from one photo."""
     image = load_image(photo)
     before, label_map = _resize(image, labeller(photo, image), size)
-    types = available_types(label_map, catalog)
+    types = available_types(label_map, catalog)  # narrowed as the simulator finds types it has no room for
     stem = f"{index:05d}_{photo.stem}"
     photo_rel, labels_rel = f"photos/{stem}.png", f"labels/{stem}.png"
     save_image(before, out / photo_rel, force=True)
