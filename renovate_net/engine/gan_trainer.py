@@ -36,6 +36,9 @@ from renovate_net.models import create
 from renovate_net.models.store import save_model
 
 MODEL_INPUTS = ("before", "labels", "active", "material", "colour")
+# Keys that do not change what is computed: a resumed run may set them differently.
+BOOKKEEPING = {"out_dir", "run_name", "experiment", "register_as", "alias", "train.threads", "train.log_every",
+               "train.val_every", "train.checkpoint_every", "data.val_limit", "gan.val_samples"}
 
 
 class GANTrainer:
@@ -167,7 +170,7 @@ def _check_resume_config(config: Config, saved: dict, path: Path) -> None:
     """Exact resume needs the same recipe: refuse a checkpoint trained with other settings."""
     given, stored = config.flat(), Config(saved).flat()
     changed = [f"{k} (checkpoint {stored.get(k)!r}, now {given.get(k)!r})"
-               for k in sorted(set(given) | set(stored)) if given.get(k) != stored.get(k)]
+               for k in sorted(set(given) | set(stored)) if given.get(k) != stored.get(k) and k not in BOOKKEEPING]
     if changed:
         raise UserError(f"{path} was trained with other settings: {'; '.join(changed[:4])}; "
                         "resume with the same config and --set overrides as the original run")
