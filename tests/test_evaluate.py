@@ -6,11 +6,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from renovate_net.catalog import load_catalog
 from renovate_net.cli import cli
 from renovate_net.data.simulator import simulate
 from renovate_net.data.synthetic import synthetic_house
-from renovate_net.labels import LABEL_ID
+from model_fixtures import SMALL
 from renovate_net.models import create
 from renovate_net.models.store import save_model
 from renovate_net.request import parse_request
@@ -39,10 +38,7 @@ def dataset(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def generator(tmp_path_factory):
-    catalog = load_catalog()
-    kwargs = {"num_types": len(catalog.types), "num_materials": len(catalog.materials),
-              "type_regions": [LABEL_ID[t.edits] for t in catalog.types],
-              "decoder_channels": [32, 24, 16, 16, 8, 8], "cond_dim": 16, "material_dim": 4}
+    kwargs = dict(SMALL[("generator", "attention_unet")])
     model = create("generator", "attention_unet", **kwargs)
     return save_model(tmp_path_factory.mktemp("g") / "gen", model, "generator", "attention_unet", kwargs,
                       extra={"image_size": 64})

@@ -4,20 +4,17 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from renovate_net.catalog import load_catalog
 from renovate_net.cli import cli
 from renovate_net.imaging import load_image
 from renovate_net.labels import LABEL_ID
+from model_fixtures import SMALL
 from renovate_net.models import create
 from renovate_net.models.store import save_model
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    catalog = load_catalog()
-    kwargs = {"num_types": len(catalog.types), "num_materials": len(catalog.materials),
-              "type_regions": [LABEL_ID[t.edits] for t in catalog.types],
-              "decoder_channels": [32, 24, 16, 16, 8, 8], "cond_dim": 16, "material_dim": 4}
+    kwargs = dict(SMALL[("generator", "attention_unet")])
     model = create("generator", "attention_unet", **kwargs)
     return save_model(tmp_path_factory.mktemp("model") / "generator", model, "generator", "attention_unet",
                       kwargs, extra={"image_size": 64})
