@@ -70,14 +70,30 @@ def test_grayscale_and_rgba_photos(photo, model_dir):
         assert load_image(photo / f"{name}_after.png").shape == (90, 120, 3)
 
 
-def test_batch_reports_bad_photos_and_keeps_the_rest(photo, model_dir, tmp_path):
+@pytest.fixture
+def champion_segmenter(tmp_path):
+    """A tiny untrained segmenter registered as facade-segmenter@champion in the test's MLflow store."""
+    from renovate_net import tracking
+
+    kwargs = {"pyramid_channels": 32, "segmentation_channels": 32}
+    folder = save_model(tmp_path / "segmenter", create("segmenter", "fpn_lite0", **kwargs), "segmenter",
+                        "fpn_lite0", kwargs, extra={"working_size": 64})
+    with tracking.start_run("test") as run:
+        run.register(run.log_model_folder(folder), "facade-segmenter")
+
+
+def test_batch_reports_bad_photos_and_keeps_the_rest(photo, model_dir, champion_segmenter):
     (photo / "broken.jpg").write_text("not a photo")
     Image.open(photo / "house.png").save(photo / "second.png")
     result = render(photo / "house.png", photo / "broken.jpg", photo / "second.png", "--type", "windows",
-                    "--model", model_dir, "-o", photo / "out", "--device", "cpu")
-    # no --mask with several photos: the segmenter is needed; without one registered the load fails cleanly
-    assert result.exit_code in (1, 2)
+                    "--model", model_dir, "-o", photo / "out", "--device", "cpu", "--save-edit-mask")
+    assert result.exit_code == 1, result.output
+    assert "broken.jpg: not an image" in result.output
+    assert "rendered 2 of 3 photos; 1 failed" in result.output
     assert "Traceback" not in result.output
+    written = sorted(p.name for p in (photo / "out").iterdir())
+    assert written == ["house_after.png", "house_after_edit.png", "second_after.png", "second_after_edit.png"]
+    assert load_image(photo / "out" / "second_after.png").shape == (90, 120, 3)
 
 
 @pytest.mark.parametrize("make, args, message", [
