@@ -8,7 +8,7 @@ import torch
 from model_fixtures import CATALOG, SMALL, batch, run_generator
 from renovate_net.labels import LABEL_ID, NUM_LABELS
 from renovate_net.models import available, create
-from renovate_net.models.conditioning import region_prior, type_region_matrix
+from renovate_net.models.conditioning import request_maps, type_region_matrix
 from renovate_net.models.generator import composite, gated_alpha
 from renovate_net.request import condition_arrays, parse_request
 
@@ -71,11 +71,17 @@ def test_composite_copies_untouched_pixels_bit_exact():
     assert not torch.equal(after[..., :4, :], before[..., :4, :])
 
 
-def test_region_prior_is_the_requested_types_regions():
+def test_request_maps_paint_the_requested_colours_on_their_regions():
     labels = torch.arange(NUM_LABELS).repeat(4, 1)[None]  # one column per label id
     onehot = torch.nn.functional.one_hot(labels, NUM_LABELS).permute(0, 3, 1, 2).float()
     regions = type_region_matrix([LABEL_ID[t.edits] for t in CATALOG.types], NUM_LABELS)
-    arrays = condition_arrays(parse_request(["windows", "pool"]))
-    prior = region_prior(onehot, torch.from_numpy(arrays["active"])[None], regions, dilation=0)
-    expected = (labels == LABEL_ID["window"]) | (labels == LABEL_ID["ground"])
-    assert torch.equal(prior[:, 0].bool(), expected)
+    arrays = {k: torch.from_numpy(v)[None] for k, v in
+              condition_arrays(parse_request(["windows", "pool"], colours=["pool=#0000FF"])).items()}
+    maps = request_maps(onehot, arrays["active"], arrays["colour"], regions, dilation=0)
+    window, ground = labels[0] == LABEL_ID["window"], labels[0] == LABEL_ID["ground"]
+    assert torch.equal(maps[0, 0].bool(), window | ground)
+    pool_slot = CATALOG.type("pool").index
+    windows_slot = CATALOG.type("windows").index
+    assert torch.allclose(maps[0, 1:, ground], arrays["colour"][0, pool_slot][:, None])
+    assert torch.allclose(maps[0, 1:, window], arrays["colour"][0, windows_slot][:, None])
+    assert not maps[0, 1:, ~(window | ground)].any()

@@ -61,7 +61,7 @@ def test_attention_unet_pretrained_encoder_keeps_imagenet_rgb_filters():
     model = create("generator", "attention_unet", **kwargs)
     stem = model.encoder.conv_stem.weight
     reference = lite0_imagenet_state_dict()["conv_stem.weight"]
-    assert stem.shape[1] == 3 + NUM_LABELS + 1
+    assert stem.shape[1] == 3 + NUM_LABELS + 4
     assert torch.equal(stem[:, :3], reference) and not stem[:, 3:].any()
     assert torch.equal(model.encoder.blocks[3][0].conv_pw.weight,
                        lite0_imagenet_state_dict()["blocks.3.0.conv_pw.weight"])

@@ -50,6 +50,7 @@ def test_cli_train_logs_and_registers_a_model_that_render_can_load(tmp_path):
         "samples/step_000002.png", "samples/step_000004.png"]
 
     folder = resolve_model("models:/renovate-net-smoke@champion")
+    assert "val/edit_l1" in (folder / "card.md").read_text()
     model = load_model(folder, kind="generator")
     before = torch.rand(1, 3, 64, 64)
     with torch.no_grad():

@@ -281,9 +281,21 @@ def _save_and_register(trainer: GANTrainer, run, folder: Path, val_metrics: dict
              "metrics": val_metrics, "train_data": data_description, "mlflow_run_id": run.id}
     model_folder = save_model(folder / "model", trainer.ema.module, "generator", name, kwargs,
                               config_yaml=config.to_yaml(), extra=extra, half=config.gan.save_half)
+    description = (f"{name} ({parameters / 1e6:.1f}M parameters, {config.data.image_size} px, "
+                   f"{trainer.step_count} steps, {'fp16' if config.gan.save_half else 'fp32'} weights); "
+                   f"data: {data_description}")
+    (model_folder / "card.md").write_text(_model_card(description, val_metrics, run.id))
     uri = run.log_model_folder(model_folder)
     if config.register_as:
-        description = (f"{name} ({parameters / 1e6:.1f}M parameters, {config.data.image_size} px, "
-                       f"{trainer.step_count} steps); data: {data_description.splitlines()[0]}")
         tags = {"generator": name, "image_size": str(config.data.image_size), "run_id": run.id}
         run.register(uri, config.register_as, alias=config.alias or None, tags=tags, description=description)
+
+
+def _model_card(description: str, val_metrics: dict[str, float], run_id: str) -> str:
+    """A short card stored beside the weights: what the model is, what it saw, how it scored."""
+    rows = "\n".join(f"| {key} | {value:.4g} |" for key, value in sorted(val_metrics.items()))
+    return (f"# renovate-net generator\n\n{description}\n\nTrained by `renovate-net train` "
+            f"(MLflow run {run_id}); the resolved config is config.yaml, the catalog fingerprint is in "
+            "model.json. The photos behind the training pairs keep their own licences (LabelMeFacade: "
+            "non-commercial research use).\n\nValidation on held-out pairs (EMA weights):\n\n"
+            f"| metric | value |\n|---|---|\n{rows}\n")

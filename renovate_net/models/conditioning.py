@@ -68,20 +68,23 @@ def condition_planes(active: torch.Tensor, colour: torch.Tensor, height: int, wi
     return condition_vector(active, colour)[:, :, None, None].expand(-1, -1, height, width)
 
 
-def region_prior(labels_onehot: torch.Tensor, active: torch.Tensor, type_regions: torch.Tensor,
-                 dilation: int) -> torch.Tensor:
-    """Where the requested types may edit: the union of their label regions, grown by `dilation` pixels
-    (additive objects such as a garage spill over their region's border). [B,L,H,W] -> [B,1,H,W] in {0,1}.
+def request_maps(labels_onehot: torch.Tensor, active: torch.Tensor, colour: torch.Tensor,
+                 type_regions: torch.Tensor, dilation: int) -> torch.Tensor:
+    """The request painted onto the photo: where the requested types may edit (the union of their label
+    regions, grown by `dilation` pixels because a garage or pool spills over its region's border) and the
+    Lab colour asked for there (the mean where two types share a region, 0 elsewhere).
 
-    `type_regions` is the [T,L] one-hot map from each catalog type to the label it edits.
+    labels_onehot [B,L,H,W], active [B,T], colour [B,T,3], type_regions [T,L] -> [B,4,H,W] (prior, L, a, b).
     """
-    wanted = (active @ type_regions.to(active.dtype)).clamp(max=1)  # [B,L]
-    prior = (labels_onehot * wanted[:, :, None, None]).amax(dim=1, keepdim=True)
+    per_type = torch.einsum("tl,blhw->bthw", type_regions.to(labels_onehot.dtype), labels_onehot)
+    per_type = per_type * active[:, :, None, None]
     if dilation > 0:
-        prior = F.max_pool2d(prior, 2 * dilation + 1, stride=1, padding=dilation)
-    return prior
+        per_type = F.max_pool2d(per_type, 2 * dilation + 1, stride=1, padding=dilation)
+    prior = per_type.amax(dim=1, keepdim=True)
+    colours = torch.einsum("bthw,btc->bchw", per_type, colour * active.unsqueeze(-1))
+    return torch.cat([prior, colours / per_type.sum(dim=1, keepdim=True).clamp(min=1)], dim=1)
 
 
 def type_region_matrix(type_regions: Sequence[int], num_labels: int) -> torch.Tensor:
-    """Label id per type ([T]) -> the [T,L] one-hot matrix `region_prior` takes."""
+    """Label id per type ([T]) -> the [T,L] one-hot matrix `request_maps` takes."""
     return F.one_hot(torch.as_tensor(list(type_regions), dtype=torch.long), num_labels).float()

@@ -1,8 +1,8 @@
 """The renovation generator: a conditional attention U-Net (DESIGN.md section 5).
 
 Encoder: timm `efficientnet_lite0` (features_only, ImageNet weights when asked) over before RGB + one-hot
-labels (+ the region the requested types edit); its stem is widened for the extra channels, keeping the
-RGB filters. Skips pass through attention gates (Oktay et al. 2018, "Attention U-Net") driven by the
+labels (+ the request painted onto the photo: the region the requested types edit and the colour asked for
+there, `conditioning.request_maps`); its stem is widened for the extra channels, keeping the RGB filters. Skips pass through attention gates (Oktay et al. 2018, "Attention U-Net") driven by the
 decoder, so the request decides which encoder details reach the output. The renovation embedding enters
 by FiLM at the bottleneck and at every decoder scale. Heads: `rgb` (the renovated image) and `alpha`
 (a soft edit mask); `after = alpha * rgb + (1 - alpha) * before`.
@@ -21,7 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from renovate_net.labels import NUM_LABELS
-from renovate_net.models.conditioning import (FiLM, RenovationEmbedding, any_active, region_prior,
+from renovate_net.models.conditioning import (FiLM, RenovationEmbedding, any_active, request_maps,
                                               type_region_matrix)
 from renovate_net.models.pretrained import MEAN, STD, load_lite0_imagenet
 from renovate_net.models.registry import register
@@ -93,12 +93,13 @@ class AttentionUNet(nn.Module):
 
     Args:
         num_types, num_materials: catalog sizes (the embedding layout).
-        type_regions: label id each catalog type edits (for the region-prior input channel).
+        type_regions: label id each catalog type edits (for the request maps).
         decoder_channels: 6 widths: bottleneck (1/32), then 1/16, 1/8, 1/4, 1/2 and full resolution.
         cond_dim, material_dim: renovation embedding and per-material embedding sizes.
         pretrained: load the packaged ImageNet EfficientNet-Lite0 weights into the encoder.
-        use_region_prior: add the requested types' (dilated) label region as an input channel.
-        prior_dilation: pixels the region prior is grown by.
+        use_region_prior: add the request maps (the requested types' dilated label region and the Lab
+            colour asked for there) as 4 input channels, also skipped straight to the last decoder block.
+        prior_dilation: pixels the region is grown by.
         alpha_dead_zone: sigmoid values within this distance of 0 or 1 become exactly 0 or 1.
     """
 
@@ -123,7 +124,7 @@ class AttentionUNet(nn.Module):
         self.encoder = timm.create_model("efficientnet_lite0", features_only=True, pretrained=False)
         if pretrained:
             load_lite0_imagenet(self.encoder)
-        in_channels = 3 + num_labels + int(use_region_prior)
+        in_channels = 3 + num_labels + 4 * int(use_region_prior)
         self.encoder.conv_stem = _widen_stem(self.encoder.conv_stem, in_channels)
 
         # Skips from fine to coarse: the raw input (full res), then encoder strides 2, 4, 8, 16.
@@ -146,7 +147,8 @@ class AttentionUNet(nn.Module):
         onehot = F.one_hot(labels, self.num_labels).permute(0, 3, 1, 2).to(before.dtype)
         inputs = [(before - self.mean) / self.std, onehot]
         if self.use_region_prior:
-            inputs.append(region_prior(onehot, active.to(before.dtype), self.type_regions, self.prior_dilation))
+            inputs.append(request_maps(onehot, active.to(before.dtype), colour.to(before.dtype),
+                                       self.type_regions, self.prior_dilation))
         x_in = torch.cat(inputs, dim=1)
         cond = self.embedding(active, material, colour)
 
