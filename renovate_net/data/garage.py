@@ -105,6 +105,7 @@ def _door(shape, colour, material: Material, rng, k) -> np.ndarray:
 
 
 def garage(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
+    """garage: the volume, its door in the requested colour, its roof and contact shadow."""
     site = _site(canvas, rng)
     if site is None:
         raise RegionMissing("no room beside the house for a garage")

@@ -64,6 +64,7 @@ def _site(canvas: Canvas, rng: np.random.Generator):
 
 
 def pool(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
+    """pool: water in the liner colour with coping, sunk into the lawn."""
     site = _site(canvas, rng)
     if site is None:
         raise RegionMissing("no free ground for a pool")

@@ -168,9 +168,9 @@ def _frame_mask(image: np.ndarray, window: np.ndarray, px_per_m: float, rng: np.
                           2 * band)
     frame = border | (inner & (mullions[None, :] | transoms[:, None]))
     if not mullions.any() and width > 0.9 * height and rng.random() < 0.5:  # new profile: a centre mullion
-        middle = int(round(cols.min() + width / 2))
-        frame[:, max(middle - band // 2, 0):middle - band // 2 + band] |= window[:, max(middle - band // 2, 0):
-                                                                               middle - band // 2 + band]
+        start = max(int(round(cols.min() + width / 2)) - band // 2, 0)
+        bar = slice(start, start + band)
+        frame[:, bar] |= window[:, bar]
     return frame
 
 
@@ -214,15 +214,13 @@ def windows(canvas: Canvas, choice: Choice, material: Material, rng: np.random.G
         full = np.zeros_like(part)
         full[rows, cols] = frame
         light = np.clip(shading(scene, full, rows, cols, detail=0.3), 0.55, 1.4)
-        h, w = frame.shape
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        sheen = 1.0 + 0.06 * (yy / max(h, 1) - 0.5)  # a profile is lit from above: lighter top rail
-        if material.texture == "frame" and material.id.startswith("wood"):
-            sheen = sheen * (1.0 + 0.06 * textures.fbm(rng, (h, w), 3.0, 2))
+        height = frame.shape[0]
+        sheen = 1.0 + 0.06 * (np.arange(height, dtype=np.float32)[:, None] / height - 0.5)  # lit from above
+        sheen = np.broadcast_to(sheen, frame.shape)
+        if material.id.startswith("wood"):
+            sheen = sheen * (1.0 + 0.06 * textures.fbm(rng, frame.shape, 3.0, 2))
         albedo = np.clip(np.asarray(choice.colour, np.float32) / 255.0 * sheen[..., None], 0.0, 1.0)
         inner_edge = frame & ~cv2.erode(frame.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & \
             cv2.dilate((part[rows, cols] & ~frame).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         light = light * np.where(inner_edge, 0.8, 1.0)  # the rebate where frame meets glass sits in shade
-        rgb = relight(scene, albedo, light, rng)
-        alpha = frame.astype(np.float32)
-        canvas.paint(rows, cols, rgb, alpha)
+        canvas.paint(rows, cols, relight(scene, albedo, light, rng), frame.astype(np.float32))

@@ -69,6 +69,7 @@ def _layout(inside: np.ndarray, u: np.ndarray, v: np.ndarray, pw: float, ph: flo
 
 
 def solar_panels(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
+    """solar-panels: a rectangular array on the largest roof part, with its contact shadow."""
     scene = canvas.scene
     parts = components(canvas.free("roof"), int(0.002 * scene.labels.size))
     if not parts:
