@@ -157,3 +157,13 @@ def test_rejects_mismatched_labels(scene):
     image, labels = scene
     with pytest.raises(ValueError, match="labels"):
         simulate(image, labels[:-1], parse_request(["roof"]), np.random.default_rng(0))
+
+
+def test_windows_change_frames_and_leave_the_glass(scene):
+    image, labels = scene
+    after, mask = _run(scene, ["windows"], ["windows=pvc-white"])
+    window = labels == LABEL_ID["window"]
+    assert (mask[window] > 0).mean() > 0.15  # frames and mullions are repainted
+    assert (mask[window] == 0).mean() > 0.3  # the panes between them are not
+    glass = window & (mask == 0)
+    assert np.array_equal(after[glass], image[glass])

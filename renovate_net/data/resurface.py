@@ -174,23 +174,21 @@ def _frame_mask(image: np.ndarray, window: np.ndarray, px_per_m: float, rng: np.
     return frame
 
 
-def _snap(grad_x: np.ndarray, grad_y: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int]:
-    """Move each side of a window box (within a quarter of its size) onto the strongest straight edge:
-    a segmenter's box is a few pixels off, and a new frame beside the old one looks doubled."""
-    h, w = grad_x.shape
+def _snap(step_x: np.ndarray, step_y: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> tuple[int, int, int, int]:
+    """Move each side of a window box [x0, x1) x [y0, y1) (within a quarter of its size) onto the strongest
+    straight edge: a segmenter's box is a few pixels off, and a new frame beside the old one looks doubled.
+    `step_y[r]` is the change between rows r-1 and r (so an edge at r means the window starts or ends at r)."""
+    h, w = step_x.shape
     reach_x, reach_y = max(1, (x1 - x0) // 4), max(1, (y1 - y0) // 4)
 
-    def best(profile, lo, hi, centre):
-        lo, hi = max(lo, 0), min(hi, len(profile))
+    def best(profile, centre, reach):
+        lo, hi = max(centre - reach, 1), min(centre + reach + 1, len(profile))
         return centre if hi <= lo else lo + int(np.argmax(profile[lo:hi]))
 
-    rows = grad_y[:, x0:x1].mean(axis=1)
-    cols = grad_x[y0:y1].mean(axis=0) if y1 > y0 else np.zeros(w)
-    cols = np.pad(cols, (0, w - cols.size)) if cols.size < w else cols
-    top = best(rows, y0 - reach_y, y0 + reach_y + 1, y0)
-    bottom = best(rows, y1 - reach_y - 1, y1 + reach_y, y1 - 1) + 1
-    left = best(cols, x0 - reach_x, x0 + reach_x + 1, x0)
-    right = best(cols, x1 - reach_x - 1, x1 + reach_x, x1 - 1) + 1
+    rows = step_y[:, x0:x1].mean(axis=1)
+    cols = step_x[y0:y1].mean(axis=0)
+    top, bottom = best(rows, y0, reach_y), best(rows, y1, reach_y)
+    left, right = best(cols, x0, reach_x), best(cols, x1, reach_x)
     if right - left < 0.6 * (x1 - x0) or bottom - top < 0.6 * (y1 - y0):
         return x0, y0, x1, y1
     return left, top, min(right, w), min(bottom, h)
@@ -202,11 +200,12 @@ def windows(canvas: Canvas, choice: Choice, material: Material, rng: np.random.G
     parts = components(canvas.free("window"), 20)
     if not parts:
         raise RegionMissing("no windows")
-    gray = cv2.GaussianBlur(scene.image.mean(axis=2), (3, 3), 0.8)
-    grad_y, grad_x = np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1)), np.abs(cv2.Sobel(gray, cv2.CV_32F, 1, 0))
+    gray = scene.image.mean(axis=2)
+    step_y = np.abs(np.diff(gray, axis=0, prepend=gray[:1]))  # step_y[r] = |row r - row r-1|
+    step_x = np.abs(np.diff(gray, axis=1, prepend=gray[:, :1]))
     for part, (x, y, w, h) in parts:
         if part.sum() >= 0.6 * w * h:  # a ragged segmentation of a rectangular window: frame the rectangle
-            x0, y0, x1, y1 = _snap(grad_x, grad_y, x, y, x + w, y + h)
+            x0, y0, x1, y1 = _snap(step_x, step_y, x, y, x + w, y + h)
             part = np.zeros_like(part)
             part[y0:y1, x0:x1] = True
         rows, cols = bbox(part, pad=2)
