@@ -1,5 +1,5 @@
 """Loss terms for the renovation GAN, pure functions returning dicts with stable names (the MLflow metric
-names): `loss/g_l1`, `loss/g_ssim`, `loss/g_edge`, `loss/g_adv`, `loss/g_alpha`, `loss/g_perceptual`,
+names): `loss/g_l1`, `loss/g_edit_l1`, `loss/g_ssim`, `loss/g_edge`, `loss/g_adv`, `loss/g_alpha`, `loss/g_perceptual`,
 `loss/d_real`, `loss/d_fake`.
 
 The reconstruction terms follow IllumiNet (L1 + SSIM + edge); the adversarial term is hinge (Lim & Ye
@@ -18,7 +18,7 @@ from renovate_net import metrics
 
 GAN_LOSSES = ("hinge", "lsgan", "vanilla")
 # Config key in the `loss:` section -> the term it weighs.
-WEIGHT_KEYS = {"l1": "loss/g_l1", "ssim": "loss/g_ssim", "edge": "loss/g_edge", "adv": "loss/g_adv",
+WEIGHT_KEYS = {"l1": "loss/g_l1", "edit_l1": "loss/g_edit_l1", "ssim": "loss/g_ssim", "edge": "loss/g_edge", "adv": "loss/g_adv",
                "alpha": "loss/g_alpha", "perceptual": "loss/g_perceptual"}
 
 
@@ -72,12 +72,16 @@ def generator_losses(out: Mapping[str, torch.Tensor], target: torch.Tensor, edit
                      perceptual: metrics.Lite0Features | None = None) -> dict[str, torch.Tensor]:
     """Named generator terms on the composited `out["after"]` against `target`.
 
+    `loss/g_edit_l1` is the L1 inside the edit mask, normalised by its area per sample, so a small edit
+    (window frames) weighs as much as a whole new facade.
+
     `loss/g_alpha` (binary cross-entropy of the alpha logit against the simulator's edit mask) is only
     present for generators that predict an edit mask; `loss/g_adv` only when `fake_logits` is given.
     """
     after = out["after"]
     losses = {
         "loss/g_l1": (after - target).abs().mean(),
+        "loss/g_edit_l1": metrics.l1(after, target, edit_mask).mean(),
         "loss/g_ssim": 1 - metrics.ssim_map(after, target).mean(),
         "loss/g_edge": edge_loss(after, target),
     }
