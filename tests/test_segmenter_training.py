@@ -9,7 +9,7 @@ from PIL import Image
 
 from renovate_net.config import load_config
 from renovate_net.data.labelmefacade import COLOURS, LabelMeFacade, labels_from_colours
-from renovate_net.data.roofs import skyline_band
+from renovate_net.data.roofs import grabcut_roof, skyline_band
 from renovate_net.data.segmentation import (IGNORE, WALL_OR_ROOF, LabelMeSource, PseudoLabelSource, mixed,
                                             train_transform)
 from renovate_net.data.synthetic import synthetic_house
@@ -144,3 +144,14 @@ def test_train_registers_a_segmenter_that_segment_can_load(tmp_path, rng):
     # resuming the finished run loads its last checkpoint and registers it again, without training
     train(config, resume=str(tmp_path / "runs" / "tiny"))
     assert resolve_model("models:/facade-segmenter/2").exists()
+
+
+def test_grabcut_finds_the_roof_of_a_procedural_house(rng):
+    for _ in range(3):
+        image, labels = synthetic_house(rng, (256, 192))
+        building = np.isin(labels, (LABEL_ID["wall"], LABEL_ID["roof"]))
+        openings = np.isin(labels, (LABEL_ID["window"], LABEL_ID["door"]))
+        roof = grabcut_roof(image, building, labels == LABEL_ID["sky"], openings, np.zeros_like(building))
+        truth = labels == LABEL_ID["roof"]
+        assert not (roof & ~building).any()
+        assert (roof & truth).sum() / (roof | truth).sum() > 0.6

@@ -220,8 +220,9 @@ def _model_card(config: Config, table: dict[str, float], described: list[str]) -
             f"{seg.working_size} px. Weights stored in fp16.\n\n## Training data\n\n"
             + "".join(f"- {line}\n" for line in described)
             + "\nLabelMeFacade (Froehlich, Rodner, Denzler, ICPR 2010) is licensed for non-commercial research use "
-              "only; so are weights trained on it. Its `building` pixels supervise wall-or-roof (partial labels); "
-              "roof vs wall is learnt from the procedural houses and the pseudo-labelled photos.\n\n"
+              "only; so are weights trained on it. It has no roof class: its `building` pixels are trained as wall, "
+              "except just under the sky (where a roof can show), where they count as wall-or-roof (a partial "
+              "label). Roof vs wall is learnt from the procedural houses and the pseudo-labelled photos.\n\n"
             f"## Metrics\n\n{metrics}\nTrained with `renovate-net train --config configs/segmenter.yaml` "
             f"({config.train.steps} steps of {config.train.batch_size} crops of {seg.crop_size} px).\n")
 
