@@ -2,6 +2,8 @@
 
 Speed: N photos (default 20 LabelMeFacade photos of 683x512) segmented by the real command in a fresh
 process (interpreter start, imports and model load included), repeated; plus an in-process breakdown.
+Wall times depend on what else runs on the machine; the CLI's CPU time (user+sys) does not, and on an idle
+2-core machine the wall time lies between CPU/2 and CPU.
 Quality: per-class IoU on the held-out LabelMeFacade photos of the config's split (segmenter.holdout,
 segmenter.holdout_seed), roof counted as wall, at each photo's own size.
 
@@ -11,6 +13,7 @@ segmenter.holdout_seed), roof counted as wall, at each photo's own size.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,16 +43,23 @@ def photos_of_size(folder: Path, count: int, size: tuple[int, int]) -> list[Path
     raise SystemExit(f"{folder}: fewer than {count} photos of {size[0]}x{size[1]}")
 
 
+def _child_cpu() -> float:
+    """CPU seconds used so far by finished child processes: a figure other jobs on the machine do not inflate."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def speed(args: argparse.Namespace) -> None:
     photos = photos_of_size(args.photos, args.count, (683, 512))
     command = [str(Path(sys.executable).parent / "renovate-net"), "segment", *map(str, photos),
                "--model", args.model, "--device", "cpu", "--force"]
-    walls = []
+    walls, cpus = [], []
     with tempfile.TemporaryDirectory() as out:
         for _ in range(args.repeats):
-            start = time.perf_counter()
+            start, used = time.perf_counter(), _child_cpu()
             subprocess.run(command + ["-o", out], check=True, stdout=subprocess.DEVNULL)
             walls.append(time.perf_counter() - start)
+            cpus.append(_child_cpu() - used)
         start = time.perf_counter()
         segmenter = Segmenter.from_uri(args.model)
         load = time.perf_counter() - start
@@ -59,6 +69,10 @@ def speed(args: argparse.Namespace) -> None:
         start = time.perf_counter()
         labels = segmenter.predict_batch(images)
         predict = time.perf_counter() - start
+        segmenter.flip = False
+        start = time.perf_counter()
+        segmenter.predict_batch(images)
+        predict_no_flip = time.perf_counter() - start
         start = time.perf_counter()
         for path, label in zip(photos, labels):
             save_image(label, Path(out) / f"{path.stem}.png", force=True)
@@ -69,8 +83,10 @@ def speed(args: argparse.Namespace) -> None:
     print(f"{'CLI wall, fresh process (median)':<34} {statistics.median(walls):>8.2f} "
           f"{statistics.median(walls) / n:>8.3f}")
     print(f"{'CLI wall, fresh process (worst)':<34} {max(walls):>8.2f} {max(walls) / n:>8.3f}")
+    print(f"{'CLI CPU time user+sys (median)':<34} {statistics.median(cpus):>8.2f} {statistics.median(cpus) / n:>8.3f}")
     for name, seconds in (("in-process: model load", load), ("in-process: read photos", read),
-                          ("in-process: predict (net+upsample)", predict), ("in-process: write PNGs", write)):
+                          ("in-process: predict (net+upsample)", predict),
+                          ("  same without the mirror pass", predict_no_flip), ("in-process: write PNGs", write)):
         print(f"{name:<34} {seconds:>8.2f} {seconds / n:>8.3f}")
 
 
