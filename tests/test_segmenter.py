@@ -62,6 +62,16 @@ def test_batch_of_mixed_sizes_equals_one_by_one(segmenter, rng):
         assert np.array_equal(labels, segmenter.predict(image))
 
 
+def test_mirror_pass_keeps_shape_and_is_symmetric(model_folder, rng):
+    mirrored = Segmenter.from_uri(str(model_folder), flip=True)
+    image, _ = synthetic_house(rng, (150, 100))
+    labels = mirrored.predict(image)
+    assert labels.shape == (100, 150) and labels.max() < NUM_LABELS
+    # averaging a photo with its mirror image makes the logits of mirrored photos mirror each other
+    logits, flipped = mirrored.logits([image, np.ascontiguousarray(image[:, ::-1])])
+    assert torch.allclose(logits, flipped.flip(-1), atol=1e-4)
+
+
 def test_predict_refuses_a_non_rgb_array(segmenter):
     with pytest.raises(ValueError, match="HxWx3 uint8"):
         segmenter.predict(np.zeros((64, 64), np.uint8))
