@@ -78,21 +78,28 @@ def samples_from_manifest(path: Path):
                      record.source)
 
 
-def _small(image: np.ndarray) -> torch.Tensor:
+def feature_tensor(image: np.ndarray) -> torch.Tensor:
     scale = FEATURE_SIDE / max(image.shape[:2])
     size = (max(32, round(image.shape[1] * scale)), max(32, round(image.shape[0] * scale)))
     return metrics.to_tensor(np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR)))
 
 
-def colour_error(after: np.ndarray, labels: np.ndarray, edit: np.ndarray, request: RenovationRequest) -> float | None:
-    """CIEDE2000 between the requested facade colour and the median colour of the lit half of the edited wall."""
+def facade_colour_error(after: np.ndarray, labels: np.ndarray, edit: np.ndarray,
+                        request: RenovationRequest) -> float | None:
+    """CIEDE2000 between the requested facade colour and the edited wall's lit half (None: no facade edit)."""
     facade = [c for c in request.choices if c.type_id in ("facade-insulation", "facade-cladding")]
-    region = (labels == LABEL_ID["wall"]) & (edit > 0)
-    if not facade or region.sum() < 50:
+    if not facade:
         return None
-    lab = srgb_to_lab(after[region].astype(np.float64) / 255.0)
+    return lit_colour_error(after, (labels == LABEL_ID["wall"]) & (edit > 0), facade[0].colour)
+
+
+def lit_colour_error(image: np.ndarray, region: np.ndarray, colour: tuple[int, int, int]) -> float | None:
+    """CIEDE2000 between `colour` and the median Lab colour of the lit (L above the median) half of `region`."""
+    if region.sum() < 50:
+        return None
+    lab = srgb_to_lab(image[region].astype(np.float64) / 255.0)
     lit = lab[lab[:, 0] >= np.median(lab[:, 0])]
-    target = srgb_to_lab(np.asarray(facade[0].colour, np.float64) / 255.0)
+    target = srgb_to_lab(np.asarray(colour, np.float64) / 255.0)
     return float(metrics.ciede2000(np.median(lit, axis=0), target))
 
 
@@ -108,12 +115,12 @@ def measure(renovator, sample: Sample, features: metrics.Lite0Features) -> dict[
         "edit_l1": float(metrics.l1(pred, target, region)),
         "edit_psnr": float(metrics.psnr(pred, target, region)),
         "edit_ssim": float(metrics.ssim(pred, target, region)),
-        "perceptual": float(metrics.perceptual(features, _small(result.after), _small(sample.after))),
+        "perceptual": float(metrics.perceptual(features, feature_tensor(result.after), feature_tensor(sample.after))),
         "preservation_max_diff": metrics.max_abs_diff_outside(result.after, sample.before, result.edit_mask),
         "spill_share": float(spill.mean()),
         "render_ms": elapsed * 1000.0,
     }
-    delta_e = colour_error(result.after, sample.labels, result.edit_mask, sample.request)
+    delta_e = facade_colour_error(result.after, sample.labels, result.edit_mask, sample.request)
     if delta_e is not None:
         row["delta_e2000"] = delta_e
     return row, result.after
@@ -145,7 +152,7 @@ def evaluate(model: str, data: str, baseline: str | None = None, seed: int = 0, 
     features = metrics.Lite0Features(pretrained=True)
     sources = sorted({s.source for s in samples})
     reference = set(sources[1::2])  # realism: renders of one half of the houses vs real photos of the other
-    real = _pooled(features, [s.before for s in samples if s.source in reference], unique=True)
+    real = pooled_features(features, [s.before for s in samples if s.source in reference], unique=True)
     report: dict = {"data": str(data), "samples": len(samples), "per_type": defaultdict(dict)}
     for name, uri in (("model", model), ("baseline", baseline)):
         if uri is None:
@@ -160,7 +167,7 @@ def evaluate(model: str, data: str, baseline: str | None = None, seed: int = 0, 
                 afters.append(after)
                 befores.append(sample.before)
         summary = _mean(rows)
-        fake, base = _pooled(features, afters), _pooled(features, befores)
+        fake, base = pooled_features(features, afters), pooled_features(features, befores)
         summary["kid_gap"] = (metrics.kid(real, fake) - metrics.kid(real, base)) * 1e3
         summary["fd_ratio"] = metrics.frechet_distance(real, fake) / max(metrics.frechet_distance(real, base), 1e-9)
         summary["uri"] = uri
@@ -171,7 +178,7 @@ def evaluate(model: str, data: str, baseline: str | None = None, seed: int = 0, 
     return report
 
 
-def _pooled(features: metrics.Lite0Features, images: list[np.ndarray], unique: bool = False) -> np.ndarray:
+def pooled_features(features: metrics.Lite0Features, images: list[np.ndarray], unique: bool = False) -> np.ndarray:
     if unique:  # several samples share a source photo: count each real photo once
         seen, kept = set(), []
         for image in images:
@@ -181,7 +188,7 @@ def _pooled(features: metrics.Lite0Features, images: list[np.ndarray], unique: b
                 kept.append(image)
         images = kept
     with torch.no_grad():
-        return np.concatenate([features.pooled(_small(image)).numpy() for image in images])
+        return np.concatenate([features.pooled(feature_tensor(image)).numpy() for image in images])
 
 
 COLUMNS = ["edit_l1", "edit_psnr", "edit_ssim", "perceptual", "preservation_max_diff", "spill_share",

@@ -1,0 +1,126 @@
+"""Acceptance checks of `renovate-net render` on real house photos, run the way a user runs it: the CLI in a
+batch, from a folder outside the project, with the shipped champion models.
+
+    python tools/render_check.py --photos ../shared/data/houses --count 20
+
+For each request below it renders `--count` photos in one batch and prints, per request:
+  s/photo      wall time of the whole command divided by the photos (model load included)
+  outside max  largest |after - before| where the edit mask is 0 (pixels reported unchanged)
+  unreported   share of pixels that changed but are 0 in the edit mask
+  inside mean  lowest, over photos, of the mean |after - before| where the edit mask is > 0
+  coverage     smallest and largest share of the photo inside the edit mask
+Then the colour check (`--color facade-insulation=#RRGGBB`: median CIEDE2000 of the lit half of the edited
+wall to the asked colour) and the realism check: KID (EfficientNet-Lite0 features) of renders of one half of
+the photos against the real other half, minus the same for the unrendered photos (x 1e-3).
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from renovate_net import metrics
+from renovate_net.colour import parse_hex
+from renovate_net.engine.evaluator import lit_colour_error, pooled_features
+from renovate_net.imaging import load_image
+
+REQUESTS = [["facade-insulation", "windows"], ["pool"], ["solar-panels", "roof"], ["garage", "driveway"],
+            ["facade-cladding"]]
+COLOURS = ["#B03A2E", "#2E86C1", "#F4D03F", "#7F8C8D", "#1E8449", "#F5F0E6"]
+REALISM = ["facade-insulation", "windows", "solar-panels"]
+
+
+def render(photos: list[Path], types: list[str], out: Path, extra: list[str] = ()) -> float:
+    """Run `renovate-net render` on all photos in one batch from a folder outside the project; wall seconds."""
+    command = [sys.executable, "-m", "renovate_net", "render", *map(str, photos),
+               *(arg for t in types for arg in ("--type", t)), *extra, "-o", str(out), "--save-edit-mask"]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=out.parent, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"render failed: {done.stderr.strip().splitlines()[-1:]}")
+    return time.perf_counter() - started
+
+
+def outputs(photos: list[Path], out: Path):
+    for photo in photos:
+        before = load_image(photo).astype(np.int16)
+        after = np.asarray(Image.open(out / f"{photo.stem}_after.png").convert("RGB")).astype(np.int16)
+        edit = np.asarray(Image.open(out / f"{photo.stem}_after_edit.png"))
+        yield photo, before, after, edit
+
+
+def preservation_rows(photos: list[Path], work: Path) -> None:
+    print("| request | photos | s/photo | outside max | unreported | inside mean (min) | coverage min-max |")
+    print("|---|---|---|---|---|---|---|")
+    for types in REQUESTS:
+        out = work / "+".join(types)
+        seconds = render(photos, types, out)
+        outside, unreported, inside, coverage = 0, 0.0, [], []
+        for _, before, after, edit in outputs(photos, out):
+            diff = np.abs(after - before).max(-1)
+            outside = max(outside, int(diff[edit == 0].max(initial=0)))
+            unreported = max(unreported, float(((diff > 0) & (edit == 0)).mean()))
+            inside.append(float(np.abs(after - before)[edit > 0].mean()) if (edit > 0).any() else 0.0)
+            coverage.append(float((edit > 0).mean()))
+        print(f"| {'+'.join(types)} | {len(photos)} | {seconds / len(photos):.2f} | {outside} | "
+              f"{unreported:.4%} | {min(inside):.1f} (median {np.median(inside):.1f}) | "
+              f"{min(coverage):.1%} - {max(coverage):.1%} |", flush=True)
+
+
+def colour_rows(photos: list[Path], work: Path) -> None:
+    print("\n| --color facade-insulation= | photos | median CIEDE2000 | worst photo |")
+    print("|---|---|---|---|")
+    for colour in COLOURS:
+        out = work / f"colour{colour[1:]}"
+        render(photos, ["facade-insulation"], out, ["--color", f"facade-insulation={colour}"])
+        errors = [lit_colour_error(after.astype(np.uint8), edit > 0, parse_hex(colour))
+                  for _, _, after, edit in outputs(photos, out)]
+        errors = [e for e in errors if e is not None]
+        print(f"| {colour} | {len(errors)} | {np.median(errors):.2f} | {max(errors):.2f} |", flush=True)
+
+
+def realism_row(photos: list[Path], work: Path) -> None:
+    rendered, reference = photos[0::2], photos[1::2]
+    out = work / "realism"
+    render(rendered, REALISM, out)
+    features = metrics.Lite0Features(pretrained=True)
+    real = pooled_features(features, [load_image(p) for p in reference])
+    befores = [before.astype(np.uint8) for _, before, _, _ in outputs(rendered, out)]
+    afters = [after.astype(np.uint8) for _, _, after, _ in outputs(rendered, out)]
+    kid_before = metrics.kid(real, pooled_features(features, befores)) * 1e3
+    kid_after = metrics.kid(real, pooled_features(features, afters)) * 1e3
+    print(f"\n| realism ({'+'.join(REALISM)}) | rendered | reference | KID before x1e-3 | KID after x1e-3 | gap |")
+    print("|---|---|---|---|---|---|")
+    print(f"| | {len(rendered)} | {len(reference)} | {kid_before:.3f} | {kid_after:.3f} | "
+          f"{kid_after - kid_before:+.3f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=Path, required=True, help="folder of real house photos")
+    parser.add_argument("--first", type=int, default=0, help="index (sorted by name) of the first photo")
+    parser.add_argument("--count", type=int, default=20, help="photos per request")
+    parser.add_argument("--colour-count", type=int, default=10, help="photos per colour")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["preservation", "colour", "realism"])
+    args = parser.parse_args()
+    every = sorted(p.resolve() for p in args.photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    photos = every[args.first:args.first + args.count]
+    with tempfile.TemporaryDirectory() as temp:
+        work = Path(temp) / "outside-the-project"
+        work.mkdir()
+        if "preservation" not in args.skip:
+            preservation_rows(photos, work)
+        if "colour" not in args.skip:
+            colour_rows(photos[:args.colour_count], work)
+        if "realism" not in args.skip:
+            realism_row(every, work)
+
+
+if __name__ == "__main__":
+    main()
