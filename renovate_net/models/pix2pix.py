@@ -1,6 +1,6 @@
 """The pix2pix baseline (Isola et al. 2017, "Image-to-Image Translation with Conditional Adversarial
-Networks"), as in the project's seeds: the U-Net-256 generator (ngf=64: 54.4M parameters; ngf=32:
-13.6M), BatchNorm, dropout in the three innermost decoder layers, tanh output.
+Networks"), as in the project's seeds: the U-Net-256 generator (ngf=64: 54.4M parameters; ngf=16, the
+shipped baseline's: 3.4M), BatchNorm, dropout in the three innermost decoder layers, tanh output.
 
 Its input is the before photo, the one-hot facade labels and the request as constant planes
 (T type planes + 3T Lab colour planes; no learned material embedding). The labels and colour planes
