@@ -15,6 +15,7 @@ from PIL import Image
 
 from renovate_net.errors import UserError
 from renovate_net.request import RenovationRequest, condition_arrays
+from renovate_net.resize import BAND_ROWS, bilinear_bands
 
 GENERATOR = "renovate-net"
 SEGMENTER = "facade-segmenter"
@@ -99,23 +100,17 @@ class Renovator:
         return Rendered(after, edit, labels)
 
 
-def composite_full(image: np.ndarray, rgb_alpha: torch.Tensor, band: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def composite_full(image: np.ndarray, rgb_alpha: torch.Tensor, band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
     """Upsample [1, 4, h, w] rgb+alpha to the photo's size and composite, a band of rows at a time so a
     12-megapixel photo never holds full-size float copies.
 
     Returns the after photo (uint8) and the edit mask (uint8, 0 exactly where the pixel is unchanged).
     """
     height, width = image.shape[:2]
-    source = rgb_alpha[0]
-    x0, x1, x_weight = _bilinear_taps(width, source.shape[-1])
-    y0, y1, y_weight = _bilinear_taps(height, source.shape[-2])
     after = image.copy()
     edit = np.zeros((height, width), np.uint8)
-    for top in range(0, height, band):
-        rows = slice(top, min(height, top + band))
-        w = y_weight[rows].view(1, -1, 1)
-        up = source[:, y0[rows]] * (1 - w) + source[:, y1[rows]] * w
-        up = (up[..., x0] * (1 - x_weight) + up[..., x1] * x_weight).numpy()
+    for rows, up in bilinear_bands(rgb_alpha[0], height, width, band):
+        up = up.numpy()
         alpha = up[3]
         if not (alpha > 0).any():
             continue
@@ -126,14 +121,6 @@ def composite_full(image: np.ndarray, rgb_alpha: torch.Tensor, band: int = 256) 
         changed = (result != image[rows]).any(axis=-1)
         edit[rows] = np.where(changed, np.clip(np.rint(alpha * 255), 1, 255), 0).astype(np.uint8)
     return after, edit
-
-
-def _bilinear_taps(out_len: int, in_len: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Source indices and weights of bilinear resizing with align_corners=False (as F.interpolate)."""
-    coords = ((torch.arange(out_len, dtype=torch.float32) + 0.5) * in_len / out_len - 0.5).clamp(min=0)
-    low = coords.floor().long().clamp(max=in_len - 1)
-    high = (low + 1).clamp(max=in_len - 1)
-    return low, high, coords - low.float()
 
 
 def output_paths(inputs: list[Path], output: str | None) -> list[Path]:

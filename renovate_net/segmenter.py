@@ -14,18 +14,17 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from renovate_net.errors import UserError
 from renovate_net.imaging import check_writable, load_image, save_image
 from renovate_net.labels import PALETTE
 from renovate_net.models.segmenter import STRIDE
 from renovate_net.models.store import load_model, read_spec
+from renovate_net.resize import BAND_ROWS, bilinear_bands
 
 DEFAULT_URI = "models:/facade-segmenter@champion"
 DEFAULT_LONG_SIDE = 512
 BATCH = 8          # photos per forward pass: bounds memory, keeps the CPU busy
-STRIP_ROWS = 256   # output rows upsampled at once: a 40 MP photo never needs 8 full-size float maps
 
 
 def working_shape(width: int, height: int, long_side: int) -> tuple[int, int]:
@@ -34,24 +33,12 @@ def working_shape(width: int, height: int, long_side: int) -> tuple[int, int]:
     return tuple(max(STRIDE, int(round(side * scale / STRIDE)) * STRIDE) for side in (width, height))
 
 
-def upsampled_argmax(logits: torch.Tensor, height: int, width: int) -> np.ndarray:
-    """Bilinear upsampling of [C,h,w] logits to height x width (align_corners=False), then arg-max -> uint8.
-
-    Done in strips of rows: vertical interpolation by explicit weights, horizontal by F.interpolate; the
-    result equals one full-size F.interpolate without holding C full-size float maps.
-    """
-    source_rows = logits.shape[1]
-    y = (torch.arange(height, dtype=torch.float32) + 0.5) * source_rows / height - 0.5
-    y = y.clamp(0, source_rows - 1)
-    top = y.floor().long()
-    bottom = (top + 1).clamp(max=source_rows - 1)
-    weight = (y - top).view(1, -1, 1)
+def upsampled_argmax(logits: torch.Tensor, height: int, width: int, band: int = BAND_ROWS) -> np.ndarray:
+    """Bilinear upsampling of [C,h,w] logits to height x width (align_corners=False), then arg-max -> uint8,
+    in bands of rows so C full-size float maps are never held at once."""
     out = np.empty((height, width), np.uint8)
-    for start in range(0, height, STRIP_ROWS):
-        rows = slice(start, min(start + STRIP_ROWS, height))
-        strip = logits[:, top[rows]] * (1 - weight[:, rows]) + logits[:, bottom[rows]] * weight[:, rows]
-        strip = F.interpolate(strip[None], size=(strip.shape[1], width), mode="bilinear", align_corners=False)
-        out[rows] = strip[0].argmax(0).to(torch.uint8).numpy()
+    for rows, strip in bilinear_bands(logits, height, width, band):
+        out[rows] = strip.argmax(0).to(torch.uint8).numpy()
     return out
 
 

@@ -8,12 +8,12 @@ import torch.nn.functional as F
 from click.testing import CliRunner
 from PIL import Image
 
-from renovate_net import segmenter as seg
 from renovate_net.cli import cli
 from renovate_net.data.synthetic import synthetic_house
 from renovate_net.labels import NUM_LABELS
 from renovate_net.models import create
 from renovate_net.models.store import save_model
+from renovate_net.resize import bilinear_bands
 from renovate_net.segmenter import Segmenter, overlay, upsampled_argmax, working_shape
 
 KWARGS = {"pyramid_channels": 32, "segmentation_channels": 32}
@@ -39,11 +39,13 @@ def test_working_shape_keeps_the_aspect_in_multiples_of_32():
     assert working_shape(3000, 100, 512) == (512, 32)
 
 
-def test_strip_upsampling_equals_one_full_interpolation(monkeypatch):
-    monkeypatch.setattr(seg, "STRIP_ROWS", 7)
+def test_band_upsampling_equals_one_full_interpolation():
     logits = torch.randn(NUM_LABELS, 12, 16)
-    full = F.interpolate(logits[None], size=(53, 61), mode="bilinear", align_corners=False)[0].argmax(0)
-    assert np.array_equal(upsampled_argmax(logits, 53, 61), full.numpy().astype(np.uint8))
+    full = F.interpolate(logits[None], size=(53, 61), mode="bilinear", align_corners=False)[0]
+    bands = list(bilinear_bands(logits, 53, 61, band=7))
+    assert len(bands) == 8
+    assert torch.allclose(torch.cat([strip for _, strip in bands], dim=1), full, atol=1e-5)
+    assert np.array_equal(upsampled_argmax(logits, 53, 61, band=7), full.argmax(0).numpy().astype(np.uint8))
 
 
 def test_predict_has_the_photo_size_and_valid_ids(segmenter, rng):
