@@ -2,6 +2,8 @@
 trainer tests (imported by name: pytest puts tests/ on sys.path)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from renovate_net.catalog import load_catalog
@@ -41,11 +43,10 @@ def run_generator(model, b):
     return model(b["before"], b["labels"], b["active"], b["material"], b["colour"])
 
 
-def write_manifest(folder, count: int, size: int, seed: int, source_prefix: str) -> "Path":
+def write_manifest(folder, count: int, size: int, seed: int, source_prefix: str) -> Path:
     """A manifest of `count` synthetic-house pairs whose "after" has the wall re-coloured (a fixture edit,
     not the simulator): before/after/labels/edit_mask PNGs + manifest.jsonl. Returns the manifest path."""
     import json
-    from pathlib import Path
 
     import numpy as np
     from PIL import Image

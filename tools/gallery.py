@@ -1,8 +1,9 @@
 """Make the README gallery: before/after pairs on real house photos for every type and a few combinations.
 
-    python tools/gallery.py --photos ../shared/data/houses --out tools/gallery.png
+    python tools/gallery.py --photos ../shared/data/houses --out docs/gallery.jpg
 
-Uses the shipped champion models (or --model / --segmenter). Prints one line per rendered pair.
+Uses the shipped champion models (or --model). Each request gets its own photo among the first --count
+(after --first), the one showing most of the regions it edits. Prints one line per rendered pair.
 """
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from renovate_net.catalog import load_catalog
 from renovate_net.imaging import load_image
 from renovate_net.inference import Renovator
+from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
 
 REQUESTS = [
@@ -31,6 +34,12 @@ REQUESTS = [
     (["facade-cladding", "windows", "roof"], ["facade-cladding=wood-cladding", "windows=pvc-white"]),
 ]
 TILE = 384
+CATALOG = load_catalog()
+
+
+def region_share(labels: np.ndarray, request) -> float:
+    """The smallest share of the photo, over the request's types, of the region a type edits."""
+    return min(float((labels == LABEL_ID[CATALOG.type(choice.type_id).edits]).mean()) for choice in request.choices)
 
 
 def thumbnail(image: np.ndarray, caption: str) -> Image.Image:
@@ -45,20 +54,26 @@ def thumbnail(image: np.ndarray, caption: str) -> Image.Image:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--photos", type=Path, required=True, help="folder of house photos")
-    parser.add_argument("--out", type=Path, default=Path("tools/gallery.png"))
+    parser.add_argument("--out", type=Path, default=Path("docs/gallery.jpg"))
     parser.add_argument("--model", default=None, help="generator URI (default renovate-net@champion)")
-    parser.add_argument("--first", type=int, default=0, help="index of the first photo to use")
+    parser.add_argument("--first", type=int, default=0, help="index (sorted by name) of the first photo to use")
+    parser.add_argument("--count", type=int, default=20, help="photos to choose from, one per request")
     args = parser.parse_args()
 
-    photos = sorted(args.photos.glob("*.jpg"))[args.first:args.first + len(REQUESTS)]
+    photos = sorted(args.photos.glob("*.jpg"))[args.first:args.first + args.count]
     renovator = Renovator.load(args.model, device="cpu")
-    rows = []
-    for photo, (types, materials) in zip(photos, REQUESTS):
-        image = load_image(photo)
+    images = [load_image(photo) for photo in photos]
+    labels = [renovator.labels_for(image) for image in images]
+    rows, unused = [], set(range(len(photos)))
+    for types, materials in REQUESTS:
         request = parse_request(types, materials)
-        result = renovator.render(image, request)
-        rows.append((thumbnail(image, f"before: {photo.name}"), thumbnail(result.after, request.describe())))
-        print(f"{photo.name:>20}  {request.describe()}")
+        # The unused photo showing the most of what this request edits (a pool needs a garden, panels a roof).
+        index = max(sorted(unused), key=lambda i: region_share(labels[i], request))
+        unused.discard(index)
+        result = renovator.render(images[index], request, labels[index])
+        rows.append((thumbnail(images[index], f"before: {photos[index].name}"),
+                     thumbnail(result.after, request.describe())))
+        print(f"{photos[index].name:>20}  {request.describe()}")
     width, height = rows[0][0].size
     columns = 2  # pairs per row
     sheet = Image.new("RGB", (columns * 2 * width, -(-len(rows) // columns) * height), "white")
@@ -66,7 +81,7 @@ def main() -> None:
         x, y = (i % columns) * 2 * width, (i // columns) * height
         sheet.paste(before, (x, y))
         sheet.paste(after, (x + width, y))
-    sheet.save(args.out)
+    sheet.save(args.out, quality=88)
     print(f"wrote {args.out}")
 
 
