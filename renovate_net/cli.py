@@ -169,8 +169,10 @@ def render(images, types, materials, colours, mask, model, output, save_edit_mas
 @click.option("--out", default=None, type=click.Path(), help="Write the full report as JSON here.")
 @click.option("--limit", type=int, default=None, help="Use only the first N samples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Simulator seed for plain photos.")
+@click.option("--raw", is_flag=True,
+              help="Measure the generators' own output, without the label guidance (edit gate, colour lock).")
 @click.option("--force", is_flag=True, help="Overwrite an existing report file.")
-def evaluate(model, baseline, data, out, limit, seed, force) -> None:
+def evaluate(model, baseline, data, out, limit, seed, raw, force) -> None:
     """Measure a generator (and the pix2pix baseline) against simulator targets: edit-region L1 / PSNR /
     SSIM, perceptual distance, preservation, realism (KID gap), colour error and render time.
 
@@ -186,7 +188,7 @@ def evaluate(model, baseline, data, out, limit, seed, force) -> None:
         from renovate_net.imaging import check_writable
 
         check_writable(out, force)
-    report = run_evaluation(model, data, baseline=baseline, seed=seed, limit=limit)
+    report = run_evaluation(model, data, baseline=baseline, seed=seed, limit=limit, guided=not raw)
     click.echo(markdown(report))
     log_report(report)
     if out is not None:

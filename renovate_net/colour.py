@@ -50,3 +50,13 @@ def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     lab_a = 500 * (f[..., 0] - f[..., 1])
     lab_b = 200 * (f[..., 1] - f[..., 2])
     return np.stack([lab_l, lab_a, lab_b], axis=-1)
+
+
+def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
+    """CIE Lab (D65), shape (..., 3) -> sRGB in [0, 1] (out-of-gamut values clipped); inverts `srgb_to_lab`."""
+    lab = np.asarray(lab, dtype=np.float64)
+    fy = (lab[..., 0] + 16) / 116
+    f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], axis=-1)
+    eps, kappa = 216 / 24389, 24389 / 27
+    xyz = np.where(f ** 3 > eps, f ** 3, (116 * f - 16) / kappa) * _WHITE_D65
+    return linear_to_srgb(xyz @ np.linalg.inv(_RGB_TO_XYZ).T)

@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 
 from renovate_net.errors import UserError
+from renovate_net.label_guidance import edit_gate, lock_colours
 from renovate_net.request import RenovationRequest, condition_arrays
 from renovate_net.resize import BAND_ROWS, bilinear_bands
 
@@ -48,8 +49,9 @@ class Renovator:
     """Renders renovation requests on photos with one loaded generator (+ segmenter unless masks are given)."""
 
     def __init__(self, generator: torch.nn.Module, image_size: int, segmenter=None,
-                 device: torch.device = torch.device("cpu")):
+                 device: torch.device = torch.device("cpu"), guided: bool = True):
         self.generator = generator.to(device).eval()
+        self.guided = guided  # label guidance (edit gate + colour lock, `label_guidance.py`); off for ablations
         self.image_size = image_size
         self.multiple = getattr(generator, "input_multiple", 32)
         self.segmenter = segmenter
@@ -57,7 +59,7 @@ class Renovator:
 
     @classmethod
     def load(cls, model: str | None = None, segmenter: str | None = None, device: str = "auto",
-             with_segmenter: bool = True) -> "Renovator":
+             with_segmenter: bool = True, guided: bool = True) -> "Renovator":
         """Load from registry URIs or folders; defaults are the `champion` aliases."""
         from renovate_net.models.store import load_model, read_spec
         from renovate_net.tracking import champion_uri, resolve_model
@@ -71,7 +73,7 @@ class Renovator:
             from renovate_net.segmenter import Segmenter
 
             seg = Segmenter.from_uri(segmenter or champion_uri(SEGMENTER), device=str(torch_device))
-        return cls(generator, int(spec.get("image_size", 256)), seg, torch_device)
+        return cls(generator, int(spec.get("image_size", 256)), seg, torch_device, guided)
 
     def labels_for(self, image: np.ndarray) -> np.ndarray:
         if self.segmenter is None:
@@ -95,14 +97,19 @@ class Renovator:
             torch.from_numpy(small_labels.astype(np.int64))[None].to(self.device),
             *(torch.from_numpy(arrays[key])[None].to(self.device) for key in ("active", "material", "colour")),
         )
-        rgb_alpha = torch.cat([out["rgb"], out["alpha"]], dim=1).float().cpu()
-        after, edit = composite_full(image, rgb_alpha)
+        rgb, alpha = out["rgb"][0].float().cpu(), out["alpha"][0].float().cpu()
+        gate = None
+        if self.guided:
+            locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
+            rgb, gate = torch.from_numpy(locked).permute(2, 0, 1), edit_gate(labels, request)
+        after, edit = composite_full(image, torch.cat([rgb, alpha])[None], gate)
         return Rendered(after, edit, labels)
 
 
-def composite_full(image: np.ndarray, rgb_alpha: torch.Tensor, band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
+def composite_full(image: np.ndarray, rgb_alpha: torch.Tensor, gate: np.ndarray | None = None,
+                   band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
     """Upsample [1, 4, h, w] rgb+alpha to the photo's size and composite, a band of rows at a time so a
-    12-megapixel photo never holds full-size float copies.
+    12-megapixel photo never holds full-size float copies. Where `gate` (HxW bool) is False alpha is 0.
 
     Returns the after photo (uint8) and the edit mask (uint8, 0 exactly where the pixel is unchanged).
     """
@@ -111,7 +118,7 @@ def composite_full(image: np.ndarray, rgb_alpha: torch.Tensor, band: int = BAND_
     edit = np.zeros((height, width), np.uint8)
     for rows, up in bilinear_bands(rgb_alpha[0], height, width, band):
         up = up.numpy()
-        alpha = up[3]
+        alpha = up[3] if gate is None else up[3] * gate[rows]
         if not (alpha > 0).any():
             continue
         before = image[rows].astype(np.float32)

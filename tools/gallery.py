@@ -2,6 +2,9 @@
 
     python tools/gallery.py --photos ../shared/data/houses --out docs/gallery.jpg
 
+Also writes docs/example.jpg: the README's main command (facade insulation + new windows) on
+tools/examples/house.jpg, before | after.
+
 Uses the shipped champion models (or --model). Each request gets its own photo among the first --count
 (after --first), the one showing most of the regions it edits. Prints one line per rendered pair.
 """
@@ -34,6 +37,7 @@ REQUESTS = [
     (["facade-cladding", "windows", "roof"], ["facade-cladding=wood-cladding", "windows=pvc-white"]),
 ]
 TILE = 384
+EXAMPLE = Path(__file__).resolve().parent / "examples" / "house.jpg"
 CATALOG = load_catalog()
 
 
@@ -83,6 +87,16 @@ def main() -> None:
         sheet.paste(after, (x + width, y))
     sheet.save(args.out, quality=88)
     print(f"wrote {args.out}")
+
+    image = load_image(EXAMPLE)
+    request = parse_request(["facade-insulation", "windows"])
+    after = renovator.render(image, request).after
+    pair = Image.new("RGB", (2 * image.shape[1] + 8, image.shape[0]), "white")
+    pair.paste(Image.fromarray(image), (0, 0))
+    pair.paste(Image.fromarray(after), (image.shape[1] + 8, 0))
+    example = args.out.with_name("example.jpg")
+    pair.save(example, quality=88)
+    print(f"wrote {example}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Acceptance checks of `renovate-net render` on real house photos, run the way a user runs it: the CLI in a
 batch, from a folder outside the project, with the shipped champion models.
 
-    python tools/render_check.py --photos ../shared/data/houses --count 20
+    python tools/render_check.py --photos held-out-photos/ --count 20 --realism-photos ../shared/data/houses
 
 For each request below it renders `--count` photos in one batch and prints, per request:
   s/photo      wall time of the whole command divided by the photos (model load included)
@@ -101,16 +101,21 @@ def realism_row(photos: list[Path], work: Path) -> None:
           f"{kid_after - kid_before:+.3f} |")
 
 
+def list_photos(folder: Path) -> list[Path]:
+    return sorted(p.resolve() for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--photos", type=Path, required=True, help="folder of real house photos")
     parser.add_argument("--first", type=int, default=0, help="index (sorted by name) of the first photo")
     parser.add_argument("--count", type=int, default=20, help="photos per request")
     parser.add_argument("--colour-count", type=int, default=10, help="photos per colour")
+    parser.add_argument("--realism-photos", type=Path, default=None,
+                        help="folder for the realism check (default --photos): half rendered, half reference")
     parser.add_argument("--skip", nargs="*", default=[], choices=["preservation", "colour", "realism"])
     args = parser.parse_args()
-    every = sorted(p.resolve() for p in args.photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    photos = every[args.first:args.first + args.count]
+    photos = list_photos(args.photos)[args.first:args.first + args.count]
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp) / "outside-the-project"
         work.mkdir()
@@ -119,7 +124,7 @@ def main() -> None:
         if "colour" not in args.skip:
             colour_rows(photos[:args.colour_count], work)
         if "realism" not in args.skip:
-            realism_row(every, work)
+            realism_row(list_photos(args.realism_photos or args.photos), work)
 
 
 if __name__ == "__main__":

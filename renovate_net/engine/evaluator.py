@@ -137,7 +137,7 @@ def _mean(rows: list[dict]) -> dict[str, float]:
 
 
 def evaluate(model: str, data: str, baseline: str | None = None, seed: int = 0, limit: int | None = None,
-             device: str = "cpu") -> dict:
+             device: str = "cpu", guided: bool = True) -> dict:
     """Measure `model` (and `baseline`) on `data`; returns the report dict (see module docstring)."""
     from renovate_net.inference import Renovator
 
@@ -153,11 +153,11 @@ def evaluate(model: str, data: str, baseline: str | None = None, seed: int = 0, 
     sources = sorted({s.source for s in samples})
     reference = set(sources[1::2])  # realism: renders of one half of the houses vs real photos of the other
     real = pooled_features(features, [s.before for s in samples if s.source in reference], unique=True)
-    report: dict = {"data": str(data), "samples": len(samples), "per_type": defaultdict(dict)}
+    report: dict = {"data": str(data), "samples": len(samples), "guided": guided, "per_type": defaultdict(dict)}
     for name, uri in (("model", model), ("baseline", baseline)):
         if uri is None:
             continue
-        renovator = Renovator.load(uri, device=device, with_segmenter=False)
+        renovator = Renovator.load(uri, device=device, with_segmenter=False, guided=guided)
         rows, afters, befores, by_type = [], [], [], defaultdict(list)
         for sample in samples:
             row, after = measure(renovator, sample, features)
@@ -226,7 +226,7 @@ def log_report(report: dict) -> None:
 
     with start_run("evaluate", run_name=Path(report["data"]).name) as run:
         run.log_params({f"{name}.uri": report[name]["uri"] for name in ("model", "baseline") if name in report})
-        run.log_params({"data": report["data"], "samples": report["samples"]})
+        run.log_params({"data": report["data"], "samples": report["samples"], "guided": report["guided"]})
         for name in ("model", "baseline"):
             if name in report:
                 run.log_metrics({f"{name}/{k}": v for k, v in report[name].items()

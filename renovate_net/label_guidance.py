@@ -1,0 +1,56 @@
+"""How the facade labels steer a render beyond the generator's own output.
+
+- The edit gate: a request made only of re-surfacing types (render, cladding, windows, roof, driveway) may
+  change nothing outside those types' label regions (plus the couple of pixels the training data feathers),
+  so at full resolution the edit follows the segmenter's edges, not the generator's 256-px alpha: trees in
+  front of a wall stay sharp. Additive types (solar panels, pool, garage) draw new objects, so no gate.
+- The colour lock: for each re-surfaced wall, roof or driveway, the generated layer is shifted in CIE Lab so
+  that the median colour of its lit half is the material's (or the user's `--color`) colour, keeping the
+  generated texture and shading. Window frames are thin against the glass around them, so they are left as
+  generated.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from renovate_net.catalog import load_catalog
+from renovate_net.colour import lab_to_srgb, srgb_to_lab
+from renovate_net.labels import LABEL_ID
+from renovate_net.request import RenovationRequest
+
+GATE_MARGIN = 2        # px beyond the label region (the simulator feathers re-surfaced edges with sigma 0.6)
+MIN_LOCK_PIXELS = 50   # fewer generated pixels in a region than this: too few to measure its colour
+
+
+def edit_gate(labels: np.ndarray, request: RenovationRequest) -> np.ndarray | None:
+    """HxW bool: where the request may change the photo; None when an additive type is asked for."""
+    catalog = load_catalog()
+    types = [catalog.type(choice.type_id) for choice in request.choices]
+    if not types or any(t.kind != "resurface" for t in types):
+        return None
+    inside = np.isin(labels, [LABEL_ID[t.edits] for t in types]).astype(np.uint8)
+    size = 2 * GATE_MARGIN + 1
+    return cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0
+
+
+def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:
+    """rgb (HxWx3 float in [0, 1]) with each re-surfaced wall/roof/driveway's lit half moved onto its colour.
+
+    `alpha` (HxW) and `labels` (HxW ids) are at the same (working) size; the region measured is where the
+    label is the type's and alpha > 0.5, the region shifted is all of the type's label region."""
+    catalog = load_catalog()
+    out = rgb.astype(np.float64)
+    for choice in request.choices:
+        kind = catalog.type(choice.type_id)
+        if kind.kind != "resurface" or kind.edits == "window":
+            continue
+        area = labels == LABEL_ID[kind.edits]
+        measured = area & (alpha > 0.5)
+        if measured.sum() < MIN_LOCK_PIXELS:
+            continue
+        lab = srgb_to_lab(out[measured])
+        lit = lab[lab[:, 0] >= np.median(lab[:, 0])]
+        shift = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0) - np.median(lit, axis=0)
+        out[area] = lab_to_srgb(srgb_to_lab(out[area]) + shift)
+    return out.astype(np.float32)

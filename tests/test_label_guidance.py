@@ -1,0 +1,51 @@
+"""The edit gate and the colour lock that steer a render by the facade labels."""
+import numpy as np
+
+from renovate_net import metrics
+from renovate_net.colour import srgb_to_lab
+from renovate_net.label_guidance import GATE_MARGIN, edit_gate, lock_colours
+from renovate_net.labels import LABEL_ID
+from renovate_net.request import parse_request
+
+
+def facade_labels() -> np.ndarray:
+    labels = np.full((40, 60), LABEL_ID["sky"], np.uint8)
+    labels[10:30, 10:50] = LABEL_ID["wall"]
+    labels[15:20, 20:25] = LABEL_ID["window"]
+    labels[30:] = LABEL_ID["ground"]
+    return labels
+
+
+def test_gate_is_the_resurfaced_regions_plus_a_margin():
+    labels = facade_labels()
+    gate = edit_gate(labels, parse_request(["facade-insulation", "windows"]))
+    inside = np.isin(labels, [LABEL_ID["wall"], LABEL_ID["window"]])
+    assert gate[inside].all()
+    assert not gate[:10 - GATE_MARGIN].any() and not gate[30 + GATE_MARGIN:].any()
+    assert gate[10 - GATE_MARGIN, 30] and not gate[10 - GATE_MARGIN - 1, 30]
+
+
+def test_no_gate_when_an_additive_type_is_asked():
+    assert edit_gate(facade_labels(), parse_request(["facade-insulation", "pool"])) is None
+
+
+def test_lock_moves_the_lit_half_onto_the_asked_colour_and_keeps_shading(rng):
+    labels = facade_labels()
+    shading = np.linspace(0.5, 1.0, 60)[None, :, None]
+    rgb = np.broadcast_to(np.array([0.3, 0.6, 0.2]) * shading, (40, 60, 3)).astype(np.float32)
+    alpha = np.ones((40, 60), np.float32)
+    request = parse_request(["facade-insulation"], colours=["facade-insulation=#B03A2E"])
+    out = lock_colours(rgb, alpha, labels, request)
+    wall = labels == LABEL_ID["wall"]
+    lab = srgb_to_lab(out[wall].astype(np.float64))
+    lit = np.median(lab[lab[:, 0] >= np.median(lab[:, 0])], axis=0)
+    assert metrics.ciede2000(lit, srgb_to_lab(np.array([0xB0, 0x3A, 0x2E]) / 255.0)) < 1.0
+    assert np.array_equal(out[~wall], rgb[~wall])                                   # other regions untouched
+    assert np.all(np.diff(srgb_to_lab(out[20, 10:50].astype(np.float64))[:, 0]) > 0)  # light still grows
+
+
+def test_lock_leaves_window_frames_and_additive_types_as_generated():
+    labels = facade_labels()
+    rgb = np.full((40, 60, 3), 0.4, np.float32)
+    out = lock_colours(rgb, np.ones((40, 60), np.float32), labels, parse_request(["windows", "solar-panels"]))
+    assert np.array_equal(out, rgb)
