@@ -111,9 +111,13 @@ class Lite0Features(torch.nn.Module):
         from renovate_net.models.pretrained import MEAN, STD, load_lite0_imagenet
 
         self.net = timm.create_model("efficientnet_lite0", features_only=True, pretrained=False)
+        full = timm.create_model("efficientnet_lite0", pretrained=False)
         if pretrained:
             load_lite0_imagenet(self.net)
-        self.net.eval().requires_grad_(False)
+            load_lite0_imagenet(full)
+        # The classifier's own input: conv_head + BN + ReLU6 over the last feature map (as Inception's pool3).
+        self.head = torch.nn.Sequential(full.conv_head, full.bn2)
+        self.eval().requires_grad_(False)
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1))
 
@@ -121,8 +125,8 @@ class Lite0Features(torch.nn.Module):
         return self.net((images - self.mean) / self.std)
 
     def pooled(self, images: torch.Tensor) -> torch.Tensor:
-        """Global-average-pooled last feature map [N, 320]: the realism embedding."""
-        return self.forward(images)[-1].mean(dim=(2, 3))
+        """The realism embedding [N, 1280]: the classifier's input, global-average-pooled, in [0, 6]."""
+        return self.head(self.forward(images)[-1]).mean(dim=(2, 3))
 
 
 def perceptual(features: Lite0Features, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

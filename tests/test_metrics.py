@@ -74,3 +74,10 @@ def test_perceptual_distance_orders_images():
     d_same = metrics.perceptual(features, x, x)
     assert torch.allclose(d_same, torch.zeros(2), atol=1e-6)
     assert torch.all(metrics.perceptual(features, x, near) < metrics.perceptual(features, x, far))
+
+
+def test_realism_embedding_is_the_classifier_input():
+    features = metrics.Lite0Features(pretrained=False)
+    pooled = features.pooled(images(size=64))
+    assert pooled.shape == (2, 1280)
+    assert pooled.min() >= 0 and pooled.max() <= 6  # after ReLU6
