@@ -3,6 +3,10 @@
 The generator runs at its working resolution; its `rgb` and `alpha` are upsampled and composited onto
 the ORIGINAL photo (DESIGN.md section 1), so the output has the input's size and every pixel with
 alpha = 0 is the input pixel, bit for bit. The edit mask reports alpha x 255 wherever a pixel changed.
+
+The composite is residual: what the generator changed at its working size (rgb minus the photo it saw)
+is upsampled and added onto the full-resolution photo, so the photo's own fine detail (edges, leaves,
+joints) stays sharp under the edit instead of being replaced by a 256-px picture blown up.
 """
 from __future__ import annotations
 
@@ -91,9 +95,10 @@ class Renovator:
         size = working_size(width, height, self.image_size, self.multiple)
         small = np.array(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
         small_labels = np.array(Image.fromarray(labels).resize(size, Image.Resampling.NEAREST))
+        seen = torch.from_numpy(small).permute(2, 0, 1).float().div(255)
         arrays = condition_arrays(request)
         out = self.generator(
-            torch.from_numpy(small).permute(2, 0, 1)[None].float().div(255).to(self.device),
+            seen[None].to(self.device),
             torch.from_numpy(small_labels.astype(np.int64))[None].to(self.device),
             *(torch.from_numpy(arrays[key])[None].to(self.device) for key in ("active", "material", "colour")),
         )
@@ -102,31 +107,33 @@ class Renovator:
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
             rgb, gate = torch.from_numpy(locked).permute(2, 0, 1), edit_gate(labels, request)
-        after, edit = composite_full(image, torch.cat([rgb, alpha])[None], gate)
+        after, edit = composite_full(image, rgb, alpha, seen, gate)
         return Rendered(after, edit, labels)
 
 
-def composite_full(image: np.ndarray, rgb_alpha: torch.Tensor, gate: np.ndarray | None = None,
-                   band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
-    """Upsample [1, 4, h, w] rgb+alpha to the photo's size and composite, a band of rows at a time so a
-    12-megapixel photo never holds full-size float copies. Where `gate` (HxW bool) is False alpha is 0.
+def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, seen: torch.Tensor,
+                   gate: np.ndarray | None = None, band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
+    """Composite the generator's working-size output onto the full-size photo:
+    after = photo + alpha * up(rgb - seen), with `seen` the working-size photo the generator was given
+    (rgb and seen [3, h, w], alpha [1, h, w], in [0, 1]). Where `gate` (HxW bool) is False alpha is 0.
 
-    Returns the after photo (uint8) and the edit mask (uint8, 0 exactly where the pixel is unchanged).
+    Upsampling is bilinear, a band of rows at a time, so a 12-megapixel photo never holds full-size float
+    copies. Returns the after photo (uint8) and the edit mask (uint8, 0 exactly where the pixel is unchanged).
     """
     height, width = image.shape[:2]
     after = image.copy()
     edit = np.zeros((height, width), np.uint8)
-    for rows, up in bilinear_bands(rgb_alpha[0], height, width, band):
+    for rows, up in bilinear_bands(torch.cat([rgb - seen, alpha]), height, width, band):
         up = up.numpy()
-        alpha = up[3] if gate is None else up[3] * gate[rows]
-        if not (alpha > 0).any():
+        weight = up[3] if gate is None else up[3] * gate[rows]
+        if not (weight > 0).any():
             continue
         before = image[rows].astype(np.float32)
-        mixed = alpha[..., None] * up[:3].transpose(1, 2, 0) * 255.0 + (1 - alpha[..., None]) * before
-        result = np.where((alpha > 0)[..., None], np.clip(np.rint(mixed), 0, 255), before).astype(np.uint8)
+        mixed = before + weight[..., None] * up[:3].transpose(1, 2, 0) * 255.0
+        result = np.where((weight > 0)[..., None], np.clip(np.rint(mixed), 0, 255), before).astype(np.uint8)
         after[rows] = result
         changed = (result != image[rows]).any(axis=-1)
-        edit[rows] = np.where(changed, np.clip(np.rint(alpha * 255), 1, 255), 0).astype(np.uint8)
+        edit[rows] = np.where(changed, np.clip(np.rint(weight * 255), 1, 255), 0).astype(np.uint8)
     return after, edit
 
 

@@ -1,6 +1,7 @@
 """`renovate-net render` end to end on a tiny untrained generator (no /work/shared, no registry)."""
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 from PIL import Image
 
@@ -135,3 +136,19 @@ def test_bad_input_one_line_exit_2_nothing_written(photo, model_dir, make, args,
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.output
     assert sorted(p.name for p in photo.iterdir()) == listing
+
+
+def test_residual_composite_keeps_the_photos_detail():
+    from renovate_net.inference import composite_full
+
+    rng = np.random.default_rng(1)
+    image = rng.integers(40, 200, (48, 64, 3), dtype=np.uint8)   # full-size detail the generator never saw
+    seen = torch.rand(3, 12, 16)
+    alpha = torch.ones(1, 12, 16)
+    same, edit = composite_full(image, seen, alpha, seen)         # the generator changed nothing
+    assert np.array_equal(same, image) and not edit.any()
+    brighter, edit = composite_full(image, seen + 20 / 255, alpha, seen)
+    assert np.abs(brighter.astype(int) - image.astype(int) - 20).max() <= 1   # the change, on the same detail
+    assert (edit == 255).all()
+    gated, _ = composite_full(image, seen + 20 / 255, alpha, seen, gate=np.zeros((48, 64), bool))
+    assert np.array_equal(gated, image)
