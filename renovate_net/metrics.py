@@ -110,11 +110,13 @@ class Lite0Features(torch.nn.Module):
 
         from renovate_net.models.pretrained import MEAN, STD, load_lite0_imagenet
 
-        self.net = timm.create_model("efficientnet_lite0", features_only=True, pretrained=False)
         full = timm.create_model("efficientnet_lite0", pretrained=False)
         if pretrained:
-            load_lite0_imagenet(self.net)
             load_lite0_imagenet(full)
+        # The feature maps come from the same weights (features_only keeps the full model's key names).
+        self.net = timm.create_model("efficientnet_lite0", features_only=True, pretrained=False)
+        weights = full.state_dict()
+        self.net.load_state_dict({key: weights[key] for key in self.net.state_dict()}, strict=True)
         # The classifier's own input: conv_head + BN + ReLU6 over the last feature map (as Inception's pool3).
         self.head = torch.nn.Sequential(full.conv_head, full.bn2)
         self.eval().requires_grad_(False)
