@@ -214,9 +214,11 @@ def data() -> None:
 @click.option("--per-photo", type=int, default=4, show_default=True, help="Samples per photo.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same data.")
 @click.option("--size", type=int, default=512, show_default=True, help="Long side photos are resized to.")
+@click.option("--focus", multiple=True, metavar="TYPE",
+              help="Every sample asks for one of these types where the photo has room (repeatable): more of rare types.")
 @click.option("--force", is_flag=True, help="Write into a non-empty --out, overwriting earlier outputs.")
 @click.option("--dry-run", is_flag=True, help="Check the inputs and say what would be built; write nothing.")
-def data_build(photos, labels, out, per_photo, seed, size, force, dry_run) -> None:
+def data_build(photos, labels, out, per_photo, seed, size, focus, force, dry_run) -> None:
     """Renovate real photos with the simulator: before/after/labels/edit-mask PNGs, manifest.jsonl and
     contact_sheet.png in OUT.
 
@@ -224,13 +226,15 @@ def data_build(photos, labels, out, per_photo, seed, size, force, dry_run) -> No
     Example:
       renovate-net data build --photos photos/ --out data/train --per-photo 4 --seed 0
       renovate-net data build --photos photos/ --labels labels/ --out data/train --dry-run
+      renovate-net data build --photos photos/ --out data/rare --focus pool --focus garage --focus solar-panels
     """
     from renovate_net.data.build import build, plan
 
     if dry_run:
         click.echo(plan(photos, out, labels, per_photo, force))
         return
-    report = build(photos, out, labels=labels, per_photo=per_photo, seed=seed, size=size, force=force)
+    report = build(photos, out, labels=labels, per_photo=per_photo, seed=seed, size=size, force=force,
+                   focus=focus)
     click.echo("\n".join(report.lines()))
     click.echo(f"wrote {out / 'manifest.jsonl'} and {out / 'contact_sheet.png'}")
 

@@ -121,3 +121,19 @@ def test_empty_photo_folder_is_refused(tmp_path):
 def test_help_shows_an_example():
     result = CliRunner().invoke(cli, ["data", "build", "--help"])
     assert result.exit_code == 0 and "renovate-net data build --photos" in result.output
+
+
+def test_focus_puts_one_of_the_focus_types_in_every_sample(photos, tmp_path):
+    report = build(photos[0], tmp_path / "focus", labels=photos[1], per_photo=4, seed=7, size=160,
+                   progress=False, focus=("windows", "roof"))
+    lines = _lines(tmp_path / "focus")
+    assert report.samples == len(lines) >= 10
+    assert all({"windows", "roof"} & set(line["types"]) for line in lines)
+
+
+def test_unknown_focus_type_is_refused_before_writing(photos, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["data", "build", "--photos", str(photos[0]), "--labels", str(photos[1]),
+                                      "--out", str(out), "--focus", "jacuzzi"])
+    assert result.exit_code == 2 and "--focus jacuzzi" in result.output and "pool" in result.output
+    assert not out.exists()

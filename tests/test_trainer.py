@@ -17,11 +17,12 @@ from renovate_net.cli import cli
 from renovate_net.config import CONFIG_DIR, load_config
 from renovate_net.engine import checkpoint as ckpt
 from renovate_net.engine import gan_trainer
+from renovate_net.engine.gan_data import make_datasets
 from renovate_net.engine.gan_setup import WarmupCosine, start_runtime
 from renovate_net.engine.gan_trainer import GANTrainer, train_generator
 from renovate_net.engine.validation import batch_metrics
 from renovate_net.errors import UserError
-from renovate_net.models.store import load_model
+from renovate_net.models.store import load_model, save_model
 from renovate_net.tracking import resolve_model
 
 SMOKE = CONFIG_DIR / "smoke.yaml"
@@ -82,6 +83,19 @@ def test_checkpoint_round_trip(tmp_path):
     for key in t1:
         assert torch.equal(t1[key], t2[key]), key
     assert first.step(batch) == second.step(batch)  # and they go on identically
+
+
+def test_init_from_starts_the_generator_from_a_saved_model(tmp_path):
+    first = GANTrainer(tiny_config(tmp_path), start_runtime("cpu"))
+    name, kwargs = first.g_spec
+    saved = save_model(tmp_path / "saved", first.G, "generator", name, kwargs)
+    torch.manual_seed(123)  # a differently initialised network, then overwritten by init_from
+    tuned = GANTrainer(tiny_config(tmp_path, f"model.init_from={saved}"), start_runtime("cpu"))
+    for key, value in first.G.state_dict().items():
+        assert torch.equal(tuned.G.state_dict()[key], value), key
+        assert torch.equal(tuned.ema.module.state_dict()[key], value), key
+    with pytest.raises(UserError, match="another architecture"):
+        GANTrainer(tiny_config(tmp_path, f"model.init_from={saved}", "model.cond_dim=8"), start_runtime("cpu"))
 
 
 class Interrupted(Exception):
@@ -185,6 +199,11 @@ def test_trains_from_manifests_and_refuses_shared_source_photos(tmp_path):
     metrics = train_generator(tiny_config(tmp_path, "data.synthetic=0", "train.steps=2",
                                           f"data.train_manifest={train}", f"data.val_manifest={val}"))
     assert 0 <= metrics["val/edit_l1"] <= 1
+    extra = write_manifest(tmp_path / "extra", 3, 64, seed=3, source_prefix="extra")
+    both, _, description = make_datasets(tiny_config(tmp_path, "data.synthetic=0", f"data.train_manifest={train}",
+                                                     f"data.extra_train_manifests=[{extra}]",
+                                                     f"data.val_manifest={val}"))
+    assert len(both) == 4 + 3 and str(extra) in description
     leaky = write_manifest(tmp_path / "leaky", 2, 64, seed=2, source_prefix="train")
     with pytest.raises(UserError, match="held-out"):
         train_generator(tiny_config(tmp_path, "data.synthetic=0", f"data.train_manifest={train}",

@@ -122,10 +122,10 @@ def plan(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 4
             f"{photos}, labels from {source}, into {out}")
 
 
-def _one_sample(before, labels, types, rng, catalog, report):
+def _one_sample(before, labels, types, rng, catalog, report, focus=()):
     """(before, after, edit_mask, request, inverse) for one sample, or None after ATTEMPTS tries."""
     for _ in range(ATTEMPTS):
-        request = sample_request(types, rng, catalog)
+        request = sample_request(types, rng, catalog, focus)
         inverse = request.type_ids[0] in FACADE_TYPES and len(request.choices) == 1 and rng.random() < INVERSE_SHARE
         try:
             if inverse:
@@ -150,7 +150,7 @@ def _one_sample(before, labels, types, rng, catalog, report):
 
 def build(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 4, seed: int = 0,
           size: int = 512, force: bool = False, segmenter_uri: str = SEGMENTER_URI,
-          catalog: Catalog | None = None, progress: bool = True) -> BuildReport:
+          catalog: Catalog | None = None, progress: bool = True, focus: tuple[str, ...] = ()) -> BuildReport:
     """Build a paired dataset in `out`; returns what it wrote. Raises UserError on bad input (before
     writing anything)."""
     from tqdm import tqdm
@@ -158,6 +158,9 @@ def build(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 
     if per_photo < 1 or size < 64:
         raise UserError(f"--per-photo must be >= 1 and --size >= 64 (got {per_photo}, {size})")
     catalog = catalog or load_catalog()
+    unknown = [t for t in focus if t not in catalog.type_ids]
+    if unknown:
+        raise UserError(f"--focus {unknown[0]}: unknown type; choose from: {', '.join(catalog.type_ids)}")
     photo_paths = list_photos(photos)
     check_output(out, force)
     labeller = _Labeller(labels, segmenter_uri)
@@ -169,7 +172,8 @@ def build(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 
     try:
         with manifest_tmp.open("w", encoding="utf-8") as manifest:
             for index, photo in enumerate(tqdm(photo_paths, desc="data build", unit="photo", disable=not progress)):
-                for line, shown in _build_photo(out, index, photo, labeller, per_photo, seed, size, catalog, report):
+                for line, shown in _build_photo(out, index, photo, labeller, per_photo, seed, size, catalog, report,
+                                                focus):
                     manifest.write(json.dumps(line) + "\n")
                     if len(sheet) < 16:
                         sheet.append(shown)
@@ -182,7 +186,7 @@ def build(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 
     return report
 
 
-def _build_photo(out, index, photo, labeller, per_photo, seed, size, catalog, report):
+def _build_photo(out, index, photo, labeller, per_photo, seed, size, catalog, report, focus):
     """Yield (manifest record, contact-sheet entry) for each sample made from one photo."""
     image = load_image(photo)
     before, label_map = _resize(image, labeller(photo, image), size)
@@ -193,8 +197,8 @@ def _build_photo(out, index, photo, labeller, per_photo, seed, size, catalog, re
     save_image(label_map, out / labels_rel, force=True)
     report.photos += 1
     for k in range(per_photo):
-        made = _one_sample(before, label_map, types, np.random.default_rng([seed, index, k]), catalog, report) \
-            if types else None
+        rng = np.random.default_rng([seed, index, k])
+        made = _one_sample(before, label_map, types, rng, catalog, report, focus) if types else None
         if made is None:
             report.gave_up += not types
             continue

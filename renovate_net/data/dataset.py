@@ -151,12 +151,14 @@ def load_sample(record: Record) -> dict[str, np.ndarray]:
 class ManifestDataset:
     """A torch-style dataset over a manifest; items follow the contract in this module's docstring."""
 
-    def __init__(self, manifest_path: str | Path, image_size: int, augment: bool,
+    def __init__(self, manifest_path: str | Path | list, image_size: int, augment: bool,
                  catalog: Catalog | None = None) -> None:
+        """`manifest_path`: one manifest (or its folder), or a list of them read one after the other."""
         from renovate_net.data.transforms import paired_transform
 
         catalog = catalog or load_catalog()
-        self.records = read_manifest(manifest_path, catalog)
+        paths = manifest_path if isinstance(manifest_path, (list, tuple)) else [manifest_path]
+        self.records = [record for path in paths for record in read_manifest(path, catalog)]
         self.image_size = image_size
         self.transform = paired_transform(image_size, augment)
         self.conditions = [condition_arrays(r.request, catalog) for r in self.records]

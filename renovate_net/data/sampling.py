@@ -3,6 +3,8 @@
 Singles, pairs and triples (55/30/15 %), types drawn evenly among those the photo has a region for, one
 facade type at most (insulation and cladding both re-surface the wall), a random material per type and,
 one time in five, a random custom colour (the model must follow colours it has never seen as materials).
+With focus types (`data build --focus`), every request holds one of them the photo has room for: rare types
+(pools, garages, panels) get as many samples as a training mix needs.
 """
 from __future__ import annotations
 
@@ -30,13 +32,18 @@ def available_types(labels: np.ndarray, catalog: Catalog) -> list[str]:
     return types
 
 
-def sample_request(types: list[str], rng: np.random.Generator, catalog: Catalog) -> RenovationRequest:
-    """A random request over `types` (non-empty): 1-3 types, random materials, sometimes custom colours."""
+def sample_request(types: list[str], rng: np.random.Generator, catalog: Catalog,
+                   focus: tuple[str, ...] = ()) -> RenovationRequest:
+    """A random request over `types` (non-empty): 1-3 types, random materials, sometimes custom colours;
+    the first type is drawn from `focus` when the photo has room for one of them."""
     count = int(rng.choice(len(SIZE_SHARES), p=SIZE_SHARES)) + 1
     pool = list(types)
     chosen: list[str] = []
+    focused = [t for t in pool if t in focus]
     while pool and len(chosen) < count:
-        type_id = pool.pop(int(rng.integers(len(pool))))
+        draw_from = focused if focused and not chosen else pool
+        type_id = draw_from[int(rng.integers(len(draw_from)))]
+        pool.remove(type_id)
         chosen.append(type_id)
         if type_id in FACADE_TYPES:
             pool = [t for t in pool if t not in FACADE_TYPES]

@@ -1,8 +1,9 @@
 """Training and validation pairs for the generator, and the resumable order they are drawn in.
 
 Two sources, chosen by the config:
-- `data.train_manifest` / `data.val_manifest`: pairs built by `renovate-net data build` (the real thing);
-  the two must not share a source photo (validation is on held-out photos only).
+- `data.train_manifest` (+ `data.extra_train_manifests`) / `data.val_manifest`: pairs built by
+  `renovate-net data build` (the real thing); training and validation must not share a source photo
+  (validation is on held-out photos only).
 - `data.synthetic: N`: N synthetic houses renovated in memory by the same simulator (plus N/4 other houses
   for validation) — for smoke runs, tests and CI, which have no photos.
 
@@ -40,13 +41,14 @@ def make_datasets(config: Config) -> tuple[Dataset, Dataset, str]:
                         "`renovate-net data build`) or data.synthetic=N for generated houses")
     from renovate_net.data.dataset import ManifestDataset
 
-    train = ManifestDataset(data.train_manifest, data.image_size, augment=data.augment)
+    manifests = [data.train_manifest, *data.extra_train_manifests]
+    train = ManifestDataset(manifests, data.image_size, augment=data.augment)
     val = ManifestDataset(data.val_manifest, data.image_size, augment=False)
     shared = _sources(train) & _sources(val)
     if shared:
-        raise UserError(f"{len(shared)} source photos are in both data.train_manifest and data.val_manifest "
+        raise UserError(f"{len(shared)} source photos are in both the training manifests and data.val_manifest "
                         f"(e.g. {sorted(shared)[0]}); validate on held-out photos only")
-    return train, val, (f"{len(train)} pairs from {data.train_manifest} (validation: {len(val)} pairs from "
+    return train, val, (f"{len(train)} pairs from {' + '.join(manifests)} (validation: {len(val)} pairs from "
                         f"{data.val_manifest}), {data.image_size} px, augment={data.augment}")
 
 

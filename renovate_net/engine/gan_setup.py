@@ -41,6 +41,19 @@ def generator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str, Any
     raise UserError(f"unknown model.generator {name!r}; choose attention_unet or pix2pix_unet")
 
 
+def init_generator(generator: torch.nn.Module, source: str) -> None:
+    """Start `generator` from a saved model's weights (`model.init_from`: fine-tuning); same architecture."""
+    from renovate_net.models.store import load_model
+    from renovate_net.tracking import resolve_model
+
+    saved = load_model(resolve_model(source), kind="generator")
+    try:
+        generator.load_state_dict(saved.state_dict())
+    except RuntimeError:
+        raise UserError(f"model.init_from {source}: its generator has another architecture than this config's; "
+                        "fine-tune with the config it was trained with") from None
+
+
 def discriminator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str, Any]]:
     model = config.model
     if model.discriminator != "patchgan":

@@ -25,7 +25,7 @@ from renovate_net.catalog import load_catalog
 from renovate_net.config import Config
 from renovate_net.engine import checkpoint as ckpt
 from renovate_net.engine.gan_data import make_datasets, train_batches, val_batches
-from renovate_net.engine.gan_setup import (Runtime, discriminator_spec, ema_of, generator_spec,
+from renovate_net.engine.gan_setup import (Runtime, discriminator_spec, ema_of, generator_spec, init_generator,
                                            load_scheduler_state, optimizer_and_schedule, scheduler_state,
                                            start_runtime, stop_runtime)
 from renovate_net.engine.validation import sample_grid, validate
@@ -49,7 +49,10 @@ class GANTrainer:
         self.config, self.runtime = config, runtime
         self.g_spec = generator_spec(config, catalog)
         self.d_spec = discriminator_spec(config, catalog)
-        self.G = create("generator", self.g_spec[0], **self.g_spec[1]).to(runtime.device)
+        self.G = create("generator", self.g_spec[0], **self.g_spec[1])
+        if config.model.init_from:
+            init_generator(self.G, config.model.init_from)
+        self.G.to(runtime.device)
         self.D = create("discriminator", self.d_spec[0], **self.d_spec[1]).to(runtime.device)
         # channels_last also speeds up oneDNN convolutions on CPU (about 25% per step measured on 2 cores)
         self.fast = config.train.channels_last
