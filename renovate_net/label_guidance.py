@@ -16,7 +16,6 @@ import numpy as np
 
 from renovate_net.catalog import load_catalog
 from renovate_net.colour import lab_to_srgb, srgb_to_lab
-from renovate_net.labels import LABEL_ID
 from renovate_net.request import RenovationRequest
 
 GATE_MARGIN = 2        # px beyond the label region (the simulator feathers re-surfaced edges with sigma 0.6)
@@ -29,7 +28,7 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest) -> np.ndarray | No
     types = [catalog.type(choice.type_id) for choice in request.choices]
     if not types or any(t.kind != "resurface" for t in types):
         return None
-    inside = np.isin(labels, [LABEL_ID[t.edits] for t in types]).astype(np.uint8)
+    inside = np.isin(labels, [t.region_id for t in types]).astype(np.uint8)
     size = 2 * GATE_MARGIN + 1
     return cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0
 
@@ -45,7 +44,7 @@ def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request
         kind = catalog.type(choice.type_id)
         if kind.kind != "resurface" or kind.edits == "window":
             continue
-        area = labels == LABEL_ID[kind.edits]
+        area = labels == kind.region_id
         measured = area & (alpha > 0.5)
         if measured.sum() < MIN_LOCK_PIXELS:
             continue

@@ -16,7 +16,7 @@ SIZE = 64
 # Small constructor arguments per registered network, so the whole matrix runs in seconds on a CPU.
 SMALL = {
     ("generator", "attention_unet"): dict(num_types=T, num_materials=M,
-                                          type_regions=[LABEL_ID[t.edits] for t in CATALOG.types],
+                                          type_regions=[t.region_id for t in CATALOG.types],
                                           decoder_channels=(32, 24, 16, 16, 8, 8), cond_dim=16),
     ("generator", "pix2pix_unet"): dict(num_types=T, ngf=8, num_downs=6),
     ("discriminator", "patchgan"): dict(num_types=T, ndf=8, num_scales=2),

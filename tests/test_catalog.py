@@ -77,3 +77,12 @@ def test_load_from_path(tmp_path):
     path = tmp_path / "catalog.yaml"
     path.write_text(yaml.safe_dump(raw_catalog()))
     assert load_catalog(path).fingerprint == load_catalog().fingerprint
+
+
+def test_region_id_is_the_label_id_of_the_edited_region():
+    from renovate_net.labels import LABEL_ID
+
+    catalog = load_catalog()
+    assert catalog.type("pool").region_id == LABEL_ID["ground"]
+    assert catalog.type("solar-panels").region_id == LABEL_ID["roof"]
+    assert all(t.region_id == LABEL_ID[t.edits] for t in catalog.types)

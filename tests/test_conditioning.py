@@ -74,7 +74,7 @@ def test_composite_copies_untouched_pixels_bit_exact():
 def test_request_maps_paint_the_requested_colours_on_their_regions():
     labels = torch.arange(NUM_LABELS).repeat(4, 1)[None]  # one column per label id
     onehot = torch.nn.functional.one_hot(labels, NUM_LABELS).permute(0, 3, 1, 2).float()
-    regions = type_region_matrix([LABEL_ID[t.edits] for t in CATALOG.types], NUM_LABELS)
+    regions = type_region_matrix([t.region_id for t in CATALOG.types], NUM_LABELS)
     arrays = {k: torch.from_numpy(v)[None] for k, v in
               condition_arrays(parse_request(["windows", "pool"], colours=["pool=#0000FF"])).items()}
     maps = request_maps(onehot, arrays["active"], arrays["colour"], regions, dilation=0)

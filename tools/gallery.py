@@ -19,7 +19,6 @@ from PIL import Image, ImageDraw
 from renovate_net.catalog import load_catalog
 from renovate_net.imaging import load_image
 from renovate_net.inference import Renovator
-from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
 
 REQUESTS = [
@@ -43,7 +42,7 @@ CATALOG = load_catalog()
 
 def region_share(labels: np.ndarray, request) -> float:
     """The smallest share of the photo, over the request's types, of the region a type edits."""
-    return min(float((labels == LABEL_ID[CATALOG.type(choice.type_id).edits]).mean()) for choice in request.choices)
+    return min(float((labels == CATALOG.type(choice.type_id).region_id).mean()) for choice in request.choices)
 
 
 def thumbnail(image: np.ndarray, caption: str) -> Image.Image:

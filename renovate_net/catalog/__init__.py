@@ -41,6 +41,11 @@ class RenovationType:
     materials: tuple[Material, ...]
     index: int  # position in the type list (the multi-hot slot)
 
+    @property
+    def region_id(self) -> int:
+        """The facade label id of the region this type edits (DESIGN.md section 2)."""
+        return LABEL_ID[self.edits]
+
     def material(self, material_id: str) -> Material:
         for material in self.materials:
             if material.id == material_id:

@@ -17,7 +17,7 @@ from torch.optim.swa_utils import AveragedModel
 from renovate_net.catalog import Catalog
 from renovate_net.config import Config
 from renovate_net.errors import UserError
-from renovate_net.labels import LABEL_ID, NUM_LABELS
+from renovate_net.labels import NUM_LABELS
 
 
 def generator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str, Any]]:
@@ -28,7 +28,7 @@ def generator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str, Any
         if size % 32:
             raise UserError(f"data.image_size {size} must be a multiple of 32 for attention_unet; e.g. 256 or 512")
         return name, {"num_types": len(catalog.types), "num_materials": len(catalog.materials),
-                      "type_regions": [LABEL_ID[t.edits] for t in catalog.types], "num_labels": NUM_LABELS,
+                      "type_regions": [t.region_id for t in catalog.types], "num_labels": NUM_LABELS,
                       "decoder_channels": list(model.decoder_channels), "cond_dim": model.cond_dim,
                       "material_dim": model.material_dim, "pretrained": model.pretrained,
                       "use_region_prior": model.region_prior, "prior_dilation": model.prior_dilation}

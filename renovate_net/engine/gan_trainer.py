@@ -285,7 +285,8 @@ def _save_and_register(trainer: GANTrainer, run, folder: Path, val_metrics: dict
     model_folder = save_model(folder / "model", trainer.ema.module, "generator", name, kwargs,
                               config_yaml=config.to_yaml(), extra=extra, half=config.gan.save_half)
     description = (f"{name} ({parameters / 1e6:.1f}M parameters, {config.data.image_size} px, "
-                   f"{trainer.step_count} steps, {'fp16' if config.gan.save_half else 'fp32'} weights); "
+                   f"{trainer.step_count} steps, {'fp16' if config.gan.save_half else 'fp32'} weights"
+                   f"{', fine-tuned from ' + config.model.init_from if config.model.init_from else ''}); "
                    f"data: {data_description}")
     (model_folder / "card.md").write_text(_model_card(description, val_metrics, run.id))
     uri = run.log_model_folder(model_folder)
