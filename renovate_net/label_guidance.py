@@ -45,11 +45,12 @@ def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request
         if kind.kind != "resurface" or kind.edits == "window":
             continue
         area = labels == kind.region_id
-        measured = area & (alpha > 0.5)
+        measured = alpha[area] > 0.5
         if measured.sum() < MIN_LOCK_PIXELS:
             continue
-        lab = srgb_to_lab(out[measured])
-        lit = lab[lab[:, 0] >= np.median(lab[:, 0])]
+        lab = srgb_to_lab(out[area])
+        generated = lab[measured]
+        lit = generated[generated[:, 0] >= np.median(generated[:, 0])]
         shift = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0) - np.median(lit, axis=0)
-        out[area] = lab_to_srgb(srgb_to_lab(out[area]) + shift)
+        out[area] = lab_to_srgb(lab + shift)
     return out.astype(np.float32)
