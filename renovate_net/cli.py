@@ -231,7 +231,7 @@ def data_build(photos, labels, out, per_photo, seed, size, focus, force, dry_run
     from renovate_net.data.build import build, plan
 
     if dry_run:
-        click.echo(plan(photos, out, labels, per_photo, force))
+        click.echo(plan(photos, out, labels, per_photo, force, size=size, focus=focus))
         return
     report = build(photos, out, labels=labels, per_photo=per_photo, seed=seed, size=size, force=force,
                    focus=focus)

@@ -137,3 +137,6 @@ def test_unknown_focus_type_is_refused_before_writing(photos, tmp_path):
                                       "--out", str(out), "--focus", "jacuzzi"])
     assert result.exit_code == 2 and "--focus jacuzzi" in result.output and "pool" in result.output
     assert not out.exists()
+    dry = CliRunner().invoke(cli, ["data", "build", "--photos", str(photos[0]), "--labels", str(photos[1]),
+                                   "--out", str(out), "--focus", "jacuzzi", "--dry-run"])
+    assert dry.exit_code == 2 and "--focus jacuzzi" in dry.output

@@ -111,9 +111,18 @@ class _Labeller:
         return self.segmenter.predict(image)
 
 
+def _check_options(per_photo: int, size: int, focus: tuple[str, ...], catalog: Catalog) -> None:
+    if per_photo < 1 or size < 64:
+        raise UserError(f"--per-photo must be >= 1 and --size >= 64 (got {per_photo}, {size})")
+    unknown = [t for t in focus if t not in catalog.type_ids]
+    if unknown:
+        raise UserError(f"--focus {unknown[0]}: unknown type; choose from: {', '.join(catalog.type_ids)}")
+
+
 def plan(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 4, force: bool = False,
-         segmenter_uri: str = SEGMENTER_URI) -> str:
+         segmenter_uri: str = SEGMENTER_URI, size: int = 512, focus: tuple[str, ...] = ()) -> str:
     """`--dry-run`: run every input check `build` runs and say what it would write, writing nothing."""
+    _check_options(per_photo, size, focus, load_catalog())
     photo_paths = list_photos(photos)
     check_output(out, force)
     _Labeller(labels, segmenter_uri).prepare(photo_paths)
@@ -155,12 +164,8 @@ def build(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 
     writing anything)."""
     from tqdm import tqdm
 
-    if per_photo < 1 or size < 64:
-        raise UserError(f"--per-photo must be >= 1 and --size >= 64 (got {per_photo}, {size})")
     catalog = catalog or load_catalog()
-    unknown = [t for t in focus if t not in catalog.type_ids]
-    if unknown:
-        raise UserError(f"--focus {unknown[0]}: unknown type; choose from: {', '.join(catalog.type_ids)}")
+    _check_options(per_photo, size, focus, catalog)
     photo_paths = list_photos(photos)
     check_output(out, force)
     labeller = _Labeller(labels, segmenter_uri)
