@@ -14,9 +14,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
-from renovate_net.data.build import list_photos
+from renovate_net.data.build import list_photos, resize_pair
 from renovate_net.data.simulator import RegionMissing, simulate
 from renovate_net.imaging import load_image
 from renovate_net.request import parse_request
@@ -48,10 +46,7 @@ def main() -> None:
     photos = list_photos(args.photos)
     for path in photos:
         image = load_image(path)
-        height = round(image.shape[0] * args.size / max(image.shape[:2]))
-        width = round(image.shape[1] * args.size / max(image.shape[:2]))
-        image = np.array(Image.fromarray(image).resize((width, height), Image.Resampling.LANCZOS))
-        labels = segmenter.predict(image)
+        image, labels = resize_pair(image, segmenter.predict(image), args.size)  # as `data build` does
         for type_id in ADDITIVE:
             made = list(samples(image, labels, type_id, args.repeats))
             if len(made) < 2:

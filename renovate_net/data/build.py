@@ -73,7 +73,8 @@ def check_output(out: Path, force: bool) -> None:
         raise UserError(f"{out}: folder is not empty; pass --force to write into it or choose another --out")
 
 
-def _resize(image: np.ndarray, labels: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+def resize_pair(image: np.ndarray, labels: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """A photo and its labels with the long side at `size` (what `data build` simulates on)."""
     h, w = labels.shape
     scale = size / max(h, w)
     shape = (max(1, round(w * scale)), max(1, round(h * scale)))
@@ -194,7 +195,7 @@ def build(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 
 def _build_photo(out, index, photo, labeller, per_photo, seed, size, catalog, report, focus):
     """Yield (manifest record, contact-sheet entry) for each sample made from one photo."""
     image = load_image(photo)
-    before, label_map = _resize(image, labeller(photo, image), size)
+    before, label_map = resize_pair(image, labeller(photo, image), size)
     types = available_types(label_map, catalog)  # narrowed as the simulator finds types it has no room for
     stem = f"{index:05d}_{photo.stem}"
     photo_rel, labels_rel = f"photos/{stem}.png", f"labels/{stem}.png"
