@@ -4,6 +4,9 @@ The generator runs at its working resolution; its `rgb` and `alpha` are upsample
 the ORIGINAL photo (DESIGN.md section 1), so the output has the input's size and every pixel with
 alpha = 0 is the input pixel, bit for bit. The edit mask reports alpha x 255 wherever a pixel changed.
 
+Pools, garages and solar panels are drawn where the simulator would place them in this photo
+(`simulator.placement`, on the photo at data build's size), for generators trained with placements.
+
 The composite is residual: what the generator changed at its working size (rgb minus the photo it saw)
 is upsampled and added onto the full-resolution photo, so the photo's own fine detail (edges, leaves,
 joints) stays sharp under the edit instead of being replaced by a 256-px picture blown up.
@@ -84,9 +87,26 @@ class Renovator:
             raise UserError("no facade labels: give --mask LABELS.png or let render load the segmenter")
         return self.segmenter.predict(image)
 
+    def placement_for(self, image: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:
+        """Where the request's added objects stand in the photo (HxW, see `simulator.placement`), placed on
+        the photo resized as `data build` resizes its training photos."""
+        from renovate_net.data.build import TRAINING_SIZE, resize_pair
+        from renovate_net.data.simulator import RegionMissing, placement
+
+        small, small_labels = resize_pair(image, labels, TRAINING_SIZE)
+        try:
+            placed = placement(small, small_labels, request)
+        except RegionMissing as missing:
+            type_id, _, reason = str(missing).partition(": ")
+            raise UserError(f"--type {type_id}: {reason} in this photo; use a photo that shows more of the house "
+                            f"and its surroundings, or leave {type_id} out") from None
+        return np.array(Image.fromarray(placed).resize(image.shape[1::-1], Image.Resampling.NEAREST))
+
     @torch.no_grad()
-    def render(self, image: np.ndarray, request: RenovationRequest, labels: np.ndarray | None = None) -> Rendered:
-        """Renovate one HxWx3 uint8 photo; `labels` (HxW class ids) come from the segmenter if not given."""
+    def render(self, image: np.ndarray, request: RenovationRequest, labels: np.ndarray | None = None,
+               placement: np.ndarray | None = None) -> Rendered:
+        """Renovate one HxWx3 uint8 photo; `labels` (HxW class ids) come from the segmenter if not given,
+        `placement` (HxW, where added objects stand) from `placement_for` if the generator takes one."""
         height, width = image.shape[:2]
         if labels is None:
             labels = self.labels_for(image)
@@ -95,12 +115,19 @@ class Renovator:
         size = working_size(width, height, self.image_size, self.multiple)
         small = np.array(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
         small_labels = np.array(Image.fromarray(labels).resize(size, Image.Resampling.NEAREST))
+        small_placement = None
+        if getattr(self.generator, "uses_placement", False):
+            if placement is None:
+                placement = self.placement_for(image, labels, request)
+            small_placement = np.array(Image.fromarray(placement).resize(size, Image.Resampling.NEAREST))
+            small_placement = torch.from_numpy(small_placement.astype(np.int64))[None].to(self.device)
         seen = torch.from_numpy(small).permute(2, 0, 1).float().div(255)
         arrays = condition_arrays(request)
         out = self.generator(
             seen[None].to(self.device),
             torch.from_numpy(small_labels.astype(np.int64))[None].to(self.device),
             *(torch.from_numpy(arrays[key])[None].to(self.device) for key in ("active", "material", "colour")),
+            small_placement,
         )
         rgb, alpha = out["rgb"][0].float().cpu(), out["alpha"][0].float().cpu()
         gate = None

@@ -36,11 +36,12 @@ def batch(size: int = SIZE, n: int = 2, seed: int = 0) -> dict[str, torch.Tensor
         "active": active,
         "material": torch.randint(0, M, (n, T), generator=g),
         "colour": torch.rand(n, T, 3, generator=g) * 2 - 1,
+        "placement": torch.zeros(n, size, size, dtype=torch.long),
     }
 
 
 def run_generator(model, b):
-    return model(b["before"], b["labels"], b["active"], b["material"], b["colour"])
+    return model(b["before"], b["labels"], b["active"], b["material"], b["colour"], b["placement"])
 
 
 def write_manifest(folder, count: int, size: int, seed: int, source_prefix: str) -> Path:

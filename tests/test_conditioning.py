@@ -85,3 +85,25 @@ def test_request_maps_paint_the_requested_colours_on_their_regions():
     assert torch.allclose(maps[0, 1:, ground], arrays["colour"][0, pool_slot][:, None])
     assert torch.allclose(maps[0, 1:, window], arrays["colour"][0, windows_slot][:, None])
     assert not maps[0, 1:, ~(window | ground)].any()
+
+
+def test_placed_types_are_painted_where_their_object_stands():
+    labels = torch.full((1, 8, 8), LABEL_ID["ground"])
+    labels[:, :2] = LABEL_ID["roof"]
+    onehot = torch.nn.functional.one_hot(labels, NUM_LABELS).permute(0, 3, 1, 2).float()
+    regions = type_region_matrix([t.region_id for t in CATALOG.types], NUM_LABELS)
+    arrays = {k: torch.from_numpy(v)[None] for k, v in condition_arrays(parse_request(["pool", "driveway"])).items()}
+    pool = CATALOG.type("pool").index
+    placement = torch.zeros(1, 8, 8, dtype=torch.long)
+    placement[0, 5:7, 2:6] = pool + 1
+    placed = torch.zeros(len(CATALOG.types), dtype=torch.bool)
+    placed[pool] = True
+    maps = request_maps(onehot, arrays["active"], arrays["colour"], regions, 0, placement, placed)
+    ground = labels[0] == LABEL_ID["ground"]
+    assert torch.equal(maps[0, 0].bool(), ground)  # the driveway still asks for all the ground ...
+    stands = placement[0] > 0
+    pool_colour, driveway_colour = arrays["colour"][0, pool], arrays["colour"][0, CATALOG.type("driveway").index]
+    assert torch.allclose(maps[0, 1:, stands], ((pool_colour + driveway_colour) / 2)[:, None])  # ... the pool
+    assert torch.allclose(maps[0, 1:, ground & ~stands], driveway_colour[:, None])  # only where it stands
+    unplaced = request_maps(onehot, arrays["active"], arrays["colour"], regions, 0)
+    assert torch.allclose(unplaced[0, 1:, ground & ~stands], ((pool_colour + driveway_colour) / 2)[:, None])

@@ -140,3 +140,27 @@ def test_unknown_focus_type_is_refused_before_writing(photos, tmp_path):
     dry = CliRunner().invoke(cli, ["data", "build", "--photos", str(photos[0]), "--labels", str(photos[1]),
                                    "--out", str(out), "--focus", "jacuzzi", "--dry-run"])
     assert dry.exit_code == 2 and "--focus jacuzzi" in dry.output
+
+
+def test_added_objects_come_with_their_placement(photos, tmp_path):
+    from renovate_net.catalog import load_catalog
+    from renovate_net.data.dataset import ManifestDataset
+
+    catalog = load_catalog()
+    build(photos[0], tmp_path / "added", labels=photos[1], per_photo=4, seed=7, size=160, progress=False,
+          focus=("pool", "garage", "solar-panels"))
+    lines = _lines(tmp_path / "added")
+    assert len(lines) >= 6
+    for line in lines:
+        ids = {catalog.type(t).index + 1 for t in line["types"] if catalog.type(t).kind == "additive"}
+        assert ("placement" in line) == bool(ids)
+        if ids:
+            placed = np.asarray(Image.open(tmp_path / "added" / line["placement"]))
+            edit = np.asarray(Image.open(tmp_path / "added" / line["edit_mask"]))
+            assert set(np.unique(placed)) - {0} == ids
+            assert (edit[placed > 0] > 0).mean() > 0.95
+    for augment in (False, True):
+        item = ManifestDataset(tmp_path / "added", 64, augment=augment)[0]
+        ids = {catalog.type(t).index + 1 for t in lines[0]["types"] if catalog.type(t).kind == "additive"}
+        assert set(item["placement"].unique().tolist()) <= ids | {0}  # resampled as ids, never blended
+    assert ManifestDataset(tmp_path / "added", 64, augment=False)[0]["placement"].any()

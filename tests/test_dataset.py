@@ -37,6 +37,7 @@ def test_items_follow_the_contract(manifest, augment):
         item = dataset[index]
         expected = {"before": ((3, SIZE, SIZE), torch.float32), "after": ((3, SIZE, SIZE), torch.float32),
                     "labels": ((SIZE, SIZE), torch.int64), "edit_mask": ((1, SIZE, SIZE), torch.float32),
+                    "placement": ((SIZE, SIZE), torch.int64),
                     "active": ((T,), torch.float32), "material": ((T,), torch.int64),
                     "colour": ((T, 3), torch.float32)}
         assert {k: (tuple(v.shape), v.dtype) for k, v in item.items()} == expected

@@ -25,7 +25,7 @@ def dataset(tmp_path_factory):
         rng = np.random.default_rng(i)
         before, labels = synthetic_house(rng, (128, 96))
         request = parse_request(types)
-        after, mask = simulate(before, labels, request, rng)
+        after, mask, _ = simulate(before, labels, request, rng)
         names = {}
         for key, array in (("before", before), ("after", after), ("labels", labels),
                            ("edit_mask", np.round(mask * 255).astype(np.uint8))):

@@ -8,7 +8,8 @@ from PIL import Image
 from renovate_net.cli import cli
 from renovate_net.imaging import load_image
 from renovate_net.labels import LABEL_ID
-from model_fixtures import SMALL
+from renovate_net.request import parse_request
+from model_fixtures import CATALOG, SMALL
 from renovate_net.models import create
 from renovate_net.models.store import save_model
 
@@ -152,3 +153,34 @@ def test_residual_composite_keeps_the_photos_detail():
     assert (edit == 255).all()
     gated, _ = composite_full(image, seen + 20 / 255, alpha, seen, gate=np.zeros((48, 64), bool))
     assert np.array_equal(gated, image)
+
+
+@pytest.fixture(scope="module")
+def placed_model_dir(tmp_path_factory):
+    """A tiny generator told where added objects stand (`model.placement`)."""
+    kwargs = dict(SMALL[("generator", "attention_unet")],
+                  placed_types=[t.index for t in CATALOG.types if t.kind == "additive"])
+    model = create("generator", "attention_unet", **kwargs)
+    return save_model(tmp_path_factory.mktemp("placed") / "generator", model, "generator", "attention_unet",
+                      kwargs, extra={"image_size": 64})
+
+
+def test_placement_model_places_the_object_or_says_there_is_no_room(photo, placed_model_dir):
+    from renovate_net.data.synthetic import synthetic_house
+    from renovate_net.inference import Renovator
+
+    image, labels = synthetic_house(np.random.default_rng(2), (192, 256))
+    renovator = Renovator.load(str(placed_model_dir), device="cpu", with_segmenter=False)
+    request = parse_request(["pool"])
+    placed = renovator.placement_for(image, labels, request)
+    assert placed.shape == labels.shape and (placed == CATALOG.type("pool").index + 1).sum() > 100
+    assert np.isin(labels[placed > 0], [LABEL_ID["ground"], LABEL_ID["vegetation"]]).all()
+    moved = np.roll(placed, 40, axis=1)
+    a, b = renovator.render(image, request, labels, placed), renovator.render(image, request, labels, moved)
+    assert not np.array_equal(a.after, b.after)  # the generator is told where the pool goes
+
+    Image.fromarray(np.full((90, 120), LABEL_ID["sky"], np.uint8)).save(photo / "sky.png")
+    listing = sorted(p.name for p in photo.iterdir())
+    result = render(photo / "house.png", "--type", "pool", "--mask", photo / "sky.png", "--model", placed_model_dir)
+    assert result.exit_code == 2 and result.output.startswith("error: --type pool: ") and "leave pool out" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and sorted(p.name for p in photo.iterdir()) == listing

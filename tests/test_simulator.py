@@ -9,7 +9,7 @@ import pytest
 from renovate_net.catalog import load_catalog
 from renovate_net.colour import srgb_to_lab
 from renovate_net.data.scene import analyse
-from renovate_net.data.simulator import RegionMissing, simulate, simulate_inverse
+from renovate_net.data.simulator import RegionMissing, placement, simulate, simulate_inverse
 from renovate_net.data.synthetic import synthetic_house
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import RenovationRequest, parse_request
@@ -28,7 +28,7 @@ def scene():
 
 def _run(scene, types, materials=(), colours=(), seed=0):
     image, labels = scene
-    return simulate(image, labels, parse_request(types, materials, colours), np.random.default_rng(seed))
+    return simulate(image, labels, parse_request(types, materials, colours), np.random.default_rng(seed))[:2]
 
 
 def _near(labels, names, pixels=3):
@@ -167,3 +167,28 @@ def test_windows_change_frames_and_leave_the_glass(scene):
     assert (mask[window] == 0).mean() > 0.3  # the panes between them are not
     glass = window & (mask == 0)
     assert np.array_equal(after[glass], image[glass])
+
+
+def test_placement_marks_where_each_added_object_stands(scene):
+    image, labels = scene
+    request = parse_request(["facade-insulation", "solar-panels", "pool"])
+    after, mask, placed = simulate(image, labels, request, np.random.default_rng(1))
+    pool, solar = CATALOG.type("pool").index + 1, CATALOG.type("solar-panels").index + 1
+    assert set(np.unique(placed)) == {0, pool, solar}
+    assert (labels[placed == solar] == LABEL_ID["roof"]).all()  # panels on the roof, the pool on the ground
+    assert np.isin(labels[placed == pool], [LABEL_ID["ground"], LABEL_ID["vegetation"]]).all()
+    assert (mask[placed > 0] > 0).mean() > 0.95  # where an object stands, the photo changed
+    changed_wall = (mask > 0) & (labels == LABEL_ID["wall"])
+    assert changed_wall.any() and not (placed[changed_wall] > 0).any()  # a re-surfaced wall is not placed
+
+
+def test_placement_alone_is_the_simulators_fixed_seed_layout(scene):
+    image, labels = scene
+    request = parse_request(["garage", "roof"])
+    layout = placement(image, labels, request)
+    assert np.array_equal(layout, placement(image, labels, request))  # a photo always gets the same layout
+    assert np.array_equal(layout, simulate(image, labels, parse_request(["garage"]), np.random.default_rng(0)).placement)
+    assert (layout == CATALOG.type("garage").index + 1).sum() > 100
+    assert not placement(image, labels, parse_request(["windows"])).any()
+    with pytest.raises(RegionMissing):
+        placement(image, np.full_like(labels, LABEL_ID["sky"]), parse_request(["pool"]))

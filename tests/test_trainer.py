@@ -96,6 +96,16 @@ def test_init_from_starts_the_generator_from_a_saved_model(tmp_path):
         assert torch.equal(tuned.ema.module.state_dict()[key], value), key
     with pytest.raises(UserError, match="another architecture"):
         GANTrainer(tiny_config(tmp_path, f"model.init_from={saved}", "model.cond_dim=8"), start_runtime("cpu"))
+    # Stage 3 of the shipped recipe: the same network, now told where added objects stand.
+    placed = GANTrainer(tiny_config(tmp_path, f"model.init_from={saved}", "model.placement=true"), start_runtime("cpu"))
+    additive = [t.index for t in load_catalog().types if t.kind == "additive"]
+    assert placed.g_spec[1]["placed_types"] == additive and placed.G.uses_placement and not first.G.uses_placement
+    from renovate_net.engine.synthetic_pairs import SyntheticPairs
+
+    pairs = SyntheticPairs(8, 64, seed=0)
+    batch = torch.utils.data.default_collate([pairs[i] for i in range(8)])
+    assert batch["placement"].any()
+    assert all(torch.isfinite(torch.tensor(v)) for v in placed.step(batch).values())
 
 
 class Interrupted(Exception):

@@ -28,7 +28,7 @@ def samples(image: np.ndarray, labels: np.ndarray, type_id: str, repeats: int):
     request = parse_request([type_id], [], [])
     for seed in range(repeats):
         try:
-            after, mask = simulate(image, labels, request, np.random.default_rng(seed))
+            after, mask, _ = simulate(image, labels, request, np.random.default_rng(seed))
         except RegionMissing:
             continue
         yield after.astype(np.float32) - image.astype(np.float32), mask > 0.5

@@ -7,7 +7,8 @@ render on a white wall). A share of single-facade samples use the inverse trick 
 
 Output folder:
   photos/NNNNN_STEM.png       the resized photo (the before of its samples), labels/NNNNN_STEM.png
-  samples/NNNNN_STEM_K_after.png, ..._edit.png (and ..._before.png for inverse-trick samples)
+  samples/NNNNN_STEM_K_after.png, ..._edit.png (and ..._before.png for inverse-trick samples, ..._place.png
+                              where the request adds objects: where they stand, see `Simulated.placement`)
   manifest.jsonl              one JSON object per sample (see `dataset.py`), contact_sheet.png
 Everything is deterministic for a seed: sample K of photo N draws from its own generator (seed, N, K).
 """
@@ -31,6 +32,7 @@ from renovate_net.imaging import load_image, load_labels, save_image
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 SEGMENTER_URI = "models:/facade-segmenter@champion"
+TRAINING_SIZE = 384      # the long side the shipped models' training photos were built at (--size)
 INVERSE_SHARE = 0.5      # of single-facade samples, rendered with the inverse trick
 MIN_VISIBLE_DIFF = 10.0  # mean |after - before| (0-255) inside the edit mask a sample must reach
 ATTEMPTS = 6             # requests tried per sample before giving up on it
@@ -133,15 +135,16 @@ def plan(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 4
 
 
 def _one_sample(before, labels, types, rng, catalog, report, focus=()):
-    """(before, after, edit_mask, request, inverse) for one sample, or None after ATTEMPTS tries."""
+    """(before, after, edit_mask, placement, request, inverse) for one sample, or None after ATTEMPTS tries."""
     for _ in range(ATTEMPTS):
         request = sample_request(types, rng, catalog, focus)
         inverse = request.type_ids[0] in FACADE_TYPES and len(request.choices) == 1 and rng.random() < INVERSE_SHARE
         try:
             if inverse:
                 sample_before, after, mask, request = simulate_inverse(before, labels, rng, catalog)
+                placed = np.zeros(labels.shape, np.uint8)  # the inverse trick re-surfaces walls only
             else:
-                sample_before, (after, mask) = before, simulate(before, labels, request, rng, catalog)
+                sample_before, (after, mask, placed) = before, simulate(before, labels, request, rng, catalog)
         except RegionMissing as missing:
             type_id = str(missing).split(":")[0]
             report.skipped_regions[type_id] += 1
@@ -153,7 +156,7 @@ def _one_sample(before, labels, types, rng, catalog, report, focus=()):
         if not inside.any() or diff[inside].mean() < MIN_VISIBLE_DIFF:
             report.too_similar += 1
             continue
-        return sample_before, after, mask, request, inverse
+        return sample_before, after, mask, placed, request, inverse
     report.gave_up += 1
     return None
 
@@ -208,8 +211,9 @@ def _build_photo(out, index, photo, labeller, per_photo, seed, size, catalog, re
         if made is None:
             report.gave_up += not types
             continue
-        sample_before, after, mask, request, inverse = made
-        record = _write_sample(out, f"{stem}_{k:02d}", photo_rel, labels_rel, sample_before, after, mask, inverse)
+        sample_before, after, mask, placed, request, inverse = made
+        record = _write_sample(out, f"{stem}_{k:02d}", photo_rel, labels_rel, sample_before, after, mask, placed,
+                               inverse)
         record.update(request.to_json(), source=photo.name, inverse=inverse)
         report.samples += 1
         report.inverse += inverse
@@ -218,7 +222,7 @@ def _build_photo(out, index, photo, labeller, per_photo, seed, size, catalog, re
         yield record, (sample_before, after, mask, request.describe())
 
 
-def _write_sample(out, name, photo_rel, labels_rel, before, after, mask, inverse) -> dict:
+def _write_sample(out, name, photo_rel, labels_rel, before, after, mask, placed, inverse) -> dict:
     name = f"samples/{name}"
     before_rel = photo_rel
     if inverse:  # the inverse trick's before is synthetic, not the photo
@@ -226,5 +230,9 @@ def _write_sample(out, name, photo_rel, labels_rel, before, after, mask, inverse
         save_image(before, out / before_rel, force=True)
     save_image(after, out / f"{name}_after.png", force=True)
     save_image(np.round(mask * 255).astype(np.uint8), out / f"{name}_edit.png", force=True)
-    return {"before": before_rel, "after": f"{name}_after.png", "labels": labels_rel,
-            "edit_mask": f"{name}_edit.png"}
+    record = {"before": before_rel, "after": f"{name}_after.png", "labels": labels_rel,
+              "edit_mask": f"{name}_edit.png"}
+    if placed.any():
+        save_image(placed, out / f"{name}_place.png", force=True)
+        record["placement"] = f"{name}_place.png"
+    return record

@@ -5,11 +5,14 @@ Manifest: `manifest.jsonl`, one JSON object per line:
    "types": ["windows", ...], "materials": {"windows": "alu-black"}, "colours": {"windows": "#0A0A0A"},
    "source": "photo.jpg"}
 `labels` is a single-channel PNG of class ids, `edit_mask` a single-channel 8-bit PNG (0 = untouched,
-255 = fully edited); all four images have the same width and height.
+255 = fully edited); all four images have the same width and height. Optional `placement`: a single-channel
+PNG of where added objects stand (1 + the catalog index of the pool/garage/solar panels, 0 elsewhere; see
+`simulator.Simulated`), absent when the sample adds none.
 
 Item contract (the trainer relies on it exactly), S = image_size:
   before float32 [3,S,S] in [0,1] · after float32 [3,S,S] in [0,1] · labels int64 [S,S] ·
-  edit_mask float32 [1,S,S] in [0,1] · active float32 [T] · material int64 [T] · colour float32 [T,3]
+  edit_mask float32 [1,S,S] in [0,1] · placement int64 [S,S] (zeros without one) ·
+  active float32 [T] · material int64 [T] · colour float32 [T,3]
 (the last three are `renovate_net.request.condition_arrays` of the sample's request). Train items are a
 random resized crop + flip + brightness/contrast/gamma; val items are the whole photo letterboxed to
 S x S (see `transforms.py`).
@@ -30,6 +33,7 @@ from renovate_net.imaging import load_image, load_labels
 from renovate_net.request import RenovationRequest, condition_arrays, request_from_json
 
 IMAGE_KEYS = ("before", "after", "labels", "edit_mask")
+OPTIONAL_IMAGE_KEYS = ("placement",)
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def _parse_line(text: str, number: int, root: Path, where: str, catalog: Catalog
         raise UserError(f"{where}:{number}: missing {', '.join(missing)}; every sample needs "
                         f"{', '.join(IMAGE_KEYS)} and types")
     paths = {}
-    for key in IMAGE_KEYS:
+    for key in (*IMAGE_KEYS, *(k for k in OPTIONAL_IMAGE_KEYS if k in entry)):
         path = Path(entry[key])
         path = path if path.is_absolute() else root / path
         if not path.is_file():
@@ -119,7 +123,7 @@ def validate_manifest(path: str | Path, catalog: Catalog | None = None) -> Manif
         if len(set(sizes.values())) != 1:
             detail = ", ".join(f"{key} {w}x{h}" for key, (w, h) in sizes.items())
             raise UserError(f"{path}:{record.line}: images differ in size ({detail}); "
-                            "before, after, labels and edit_mask must have the same size")
+                            f"{', '.join(record.paths)} must have the same size")
         report.sizes[sizes["before"]] += 1
         report.type_counts.update(record.request.type_ids)
         report.combinations += len(record.request.type_ids) > 1
@@ -135,8 +139,19 @@ def load_edit_mask(path: Path) -> np.ndarray:
         return np.asarray(image, dtype=np.float32) / 255.0
 
 
-def load_sample(record: Record) -> dict[str, np.ndarray]:
-    """The four images of a record at full size, checked to match: before/after uint8, labels, edit mask."""
+def load_placement(path: Path, size: tuple[int, int], num_types: int) -> np.ndarray:
+    """A placement PNG (0 or 1 + catalog type index per pixel) -> HxW uint8, checked against the photo."""
+    with Image.open(path) as image:
+        placement = np.asarray(image)
+    if placement.ndim != 2 or (placement.shape[1], placement.shape[0]) != size or placement.max() > num_types:
+        raise UserError(f"{path}: a placement map must be a single-channel PNG of the photo's size holding "
+                        f"0..{num_types}; rebuild the data")
+    return placement.astype(np.uint8)
+
+
+def load_sample(record: Record, num_types: int) -> dict[str, np.ndarray]:
+    """The images of a record at full size, checked to match: before/after uint8, labels, edit mask and the
+    placement (zeros when the record has none)."""
     before = load_image(record.paths["before"])
     after = load_image(record.paths["after"])
     size = (before.shape[1], before.shape[0])
@@ -145,7 +160,9 @@ def load_sample(record: Record) -> dict[str, np.ndarray]:
         raise UserError(f"line {record.line}: before is {size[0]}x{size[1]} but after or edit_mask differs; "
                         "all images of a sample must have the same size")
     labels = load_labels(record.paths["labels"], size=size)
-    return {"before": before, "after": after, "labels": labels, "edit_mask": edit_mask}
+    placement = (load_placement(record.paths["placement"], size, num_types) if "placement" in record.paths
+                 else np.zeros_like(labels))
+    return {"before": before, "after": after, "labels": labels, "edit_mask": edit_mask, "placement": placement}
 
 
 class ManifestDataset:
@@ -162,6 +179,7 @@ class ManifestDataset:
         self.image_size = image_size
         self.transform = paired_transform(image_size, augment)
         self.conditions = [condition_arrays(r.request, catalog) for r in self.records]
+        self.num_types = len(catalog.types)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -169,12 +187,13 @@ class ManifestDataset:
     def __getitem__(self, index: int) -> dict:
         import torch
 
-        sample = self.transform(load_sample(self.records[index]))
+        sample = self.transform(load_sample(self.records[index], self.num_types))
         item = {
             "before": torch.from_numpy(sample["before"]).permute(2, 0, 1).float().div_(255.0),
             "after": torch.from_numpy(sample["after"]).permute(2, 0, 1).float().div_(255.0),
             "labels": torch.from_numpy(sample["labels"].astype(np.int64)),
             "edit_mask": torch.from_numpy(np.clip(sample["edit_mask"], 0.0, 1.0)[None].astype(np.float32)),
+            "placement": torch.from_numpy(sample["placement"].astype(np.int64)),
         }
         item.update({key: torch.from_numpy(value.copy()) for key, value in self.conditions[index].items()})
         return item

@@ -2,7 +2,7 @@
 
 The pool is a rectangle on the ground plane (see `scene.ground_coords`), so it appears as a trapezoid in
 perspective. It is placed where its whole footprint lies on free ground, at least 80 % of it lawn
-(a pool goes in a garden, not on a street). The water mixes
+(a pool goes in a garden), else flat free ground (a paved front yard: what most street-side photos show). The water mixes
 the liner colour, darker towards the deep end, with the photo's sky by a Fresnel term that grows with
 distance (grazing view), with ripples; the far inner wall shows as a dark band under the coping, and the
 sun-side wall shades the water next to it. The coping is stone slabs lit by the ground's own shading.
@@ -23,7 +23,8 @@ STONE = {"bluestone": (92, 96, 102), "white-stone": (214, 208, 194)}
 
 
 def _site(canvas: Canvas, rng: np.random.Generator):
-    """A spot on free lawn for a pool of a random size: (x, near depth, length, depth (metres), the ground's
+    """A spot on free lawn for a pool of a random size, else (most front-garden photos show a paved yard or
+    a lawn too narrow for one) on flat free ground: (x, near depth, length, depth (metres), the ground's
     x and depth maps, the footprint with coping) or None."""
     scene = canvas.scene
     h, w = scene.labels.shape
@@ -36,31 +37,33 @@ def _site(canvas: Canvas, rng: np.random.Generator):
     saturation = (rgb.max(axis=2) - rgb.min(axis=2)) / np.maximum(rgb.max(axis=2), 1e-3)
     gray = scene.image.mean(axis=2)
     texture = np.sqrt(np.maximum(cv2.blur(gray * gray, (7, 7)) - cv2.blur(gray, (7, 7)) ** 2, 0))
-    lawn = ground & (rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2]) > 0.03) & (saturation > 0.2)
-    lawn &= canvas.free("ground") | (texture < 0.05)  # green 'vegetation' must be flat like a lawn, not a bush
-    if lawn.sum() < 0.01 * lawn.size:  # a pool goes in a garden, not on a street
-        return None
-    seeds = np.argwhere(lawn)
+    flat = ground & (canvas.free("ground") | (texture < 0.05))  # green 'vegetation' must be flat, not a bush
+    lawn = flat & (rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2]) > 0.03) & (saturation > 0.2)
     coords = ground_coords(scene, slice(0, h), slice(0, w))
     x_m, z_m = coords.u / scene.px_per_m, coords.v / scene.px_per_m
-    sites = []
-    for attempt in range(40):
-        y, x = seeds[rng.integers(len(seeds))]
-        view_width = w * z_m[y, x] / scene.focal  # metres of ground the photo shows at that distance
-        length = min(rng.uniform(6.0, 10.0), 0.6 * view_width) * (0.97 ** attempt)
-        depth = min(rng.uniform(3.0, 4.5), 0.6 * length)
-        xc, z_near = x_m[y, x], z_m[y, x] - depth / 2
-        outer = ((np.abs(x_m - xc) <= length / 2 + COPING_M) & (z_m >= z_near - COPING_M)
-                 & (z_m <= z_near + depth + COPING_M))
-        tall = np.count_nonzero(outer.any(axis=1))
-        if tall < max(8, 0.03 * h) or outer[:, [0, -1]].any() or outer[-1].any():
-            continue  # a far pool is a thin strip nobody could read as a pool; one cut by the frame too
-        if (outer & ~ground).sum() <= 0.01 * outer.sum() and (outer & lawn).sum() >= 0.8 * outer.sum():
-            sites.append((xc, z_near, length, depth, x_m, z_m, outer))
-            if len(sites) == 4:
-                break
-    # Of a few places that fit, the one the photo shows largest.
-    return max(sites, key=lambda site: site[-1].sum(), default=None)
+    for surface in (lawn, flat):
+        if surface.sum() < 0.01 * surface.size:
+            continue
+        sites = []
+        seeds = np.argwhere(surface)
+        for attempt in range(40):
+            y, x = seeds[rng.integers(len(seeds))]
+            view_width = w * z_m[y, x] / scene.focal  # metres of ground the photo shows at that distance
+            length = min(rng.uniform(6.0, 10.0), 0.6 * view_width) * (0.97 ** attempt)
+            depth = min(rng.uniform(3.0, 4.5), 0.6 * length)
+            xc, z_near = x_m[y, x], z_m[y, x] - depth / 2
+            outer = ((np.abs(x_m - xc) <= length / 2 + COPING_M) & (z_m >= z_near - COPING_M)
+                     & (z_m <= z_near + depth + COPING_M))
+            tall = np.count_nonzero(outer.any(axis=1))
+            if tall < max(8, 0.03 * h) or outer[:, [0, -1]].any() or outer[-1].any():
+                continue  # a far pool is a thin strip nobody could read as a pool; one cut by the frame too
+            if (outer & ~ground).sum() <= 0.01 * outer.sum() and (outer & surface).sum() >= 0.8 * outer.sum():
+                sites.append((xc, z_near, length, depth, x_m, z_m, outer))
+                if len(sites) == 4:
+                    break
+        if sites:  # of a few places that fit, the one the photo shows largest
+            return max(sites, key=lambda site: site[-1].sum())
+    return None
 
 
 def pool(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:

@@ -12,6 +12,8 @@ colour with the closest catalog material.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from renovate_net.catalog import Catalog, load_catalog
@@ -21,7 +23,7 @@ from renovate_net.data.canvas import Canvas, RegionMissing
 from renovate_net.data.scene import analyse, luminance
 from renovate_net.request import RenovationRequest, parse_request
 
-__all__ = ["RegionMissing", "simulate", "simulate_inverse"]
+__all__ = ["RegionMissing", "Simulated", "placement", "simulate", "simulate_inverse"]
 
 RENOVATE = {
     "facade-insulation": resurface.facade,
@@ -35,9 +37,16 @@ RENOVATE = {
 }
 
 
+class Simulated(NamedTuple):
+    after: np.ndarray      # HxWx3 uint8
+    edit_mask: np.ndarray  # HxW float32 in [0, 1]
+    placement: np.ndarray  # HxW uint8: 1 + catalog index of the added object (pool, ...) covering a pixel, else 0
+
+
 def simulate(before: np.ndarray, labels: np.ndarray, request: RenovationRequest, rng: np.random.Generator,
-             catalog: Catalog | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Renovate `before` (HxWx3 uint8) as `request` asks: (after HxWx3 uint8, edit_mask HxW float32 in [0,1]).
+             catalog: Catalog | None = None) -> Simulated:
+    """Renovate `before` (HxWx3 uint8) as `request` asks: the after, the edit mask and where added objects
+    stand (the placement, which the generator is given so it knows where to draw them).
 
     Raises RegionMissing when the photo lacks a region a type needs (no roof for solar panels, ...)."""
     if before.ndim != 3 or before.shape[2] != 3 or before.dtype != np.uint8:
@@ -46,23 +55,38 @@ def simulate(before: np.ndarray, labels: np.ndarray, request: RenovationRequest,
         raise ValueError(f"labels {labels.shape} do not match the photo {before.shape[:2]}")
     catalog = catalog or load_catalog()
     canvas = Canvas.start(analyse(before, labels))
+    placed = np.zeros(labels.shape, np.uint8)
     seed = int(rng.integers(2 ** 62))
     for choice in sorted(request.choices, key=lambda c: catalog.type(c.type_id).index):  # catalog order
         renovation = catalog.type(choice.type_id)
         type_rng = np.random.default_rng([seed, renovation.index])
+        occupied = canvas.occupied.copy()
         try:
             RENOVATE[choice.type_id](canvas, choice, renovation.material(choice.material_id), type_rng)
         except RegionMissing as missing:
             raise RegionMissing(f"{choice.type_id}: {missing}") from None
-    return _finish(before, canvas)
+        placed[canvas.occupied & ~occupied] = renovation.index + 1
+    return _finish(before, canvas, placed)
 
 
-def _finish(before: np.ndarray, canvas: Canvas) -> tuple[np.ndarray, np.ndarray]:
+def placement(before: np.ndarray, labels: np.ndarray, request: RenovationRequest, catalog: Catalog | None = None,
+              seed: int = 0) -> np.ndarray:
+    """Where the request's added objects would stand in this photo (`Simulated.placement`; zeros when it
+    asks for none): the simulator places them, with a fixed seed, so a photo always gets the same layout.
+    Raises RegionMissing when the photo has no room for one."""
+    catalog = catalog or load_catalog()
+    added = [c for c in request.choices if catalog.type(c.type_id).kind == "additive"]
+    if not added:
+        return np.zeros(labels.shape, np.uint8)
+    return simulate(before, labels, RenovationRequest(tuple(added)), np.random.default_rng(seed), catalog).placement
+
+
+def _finish(before: np.ndarray, canvas: Canvas, placed: np.ndarray) -> Simulated:
     """Quantise: pixels whose 8-bit edit mask is 0 are copied from the before; the rest are rendered."""
     mask = np.round(np.clip(canvas.mask, 0.0, 1.0) * 255.0).astype(np.uint8)
     rendered = np.clip(canvas.image * 255.0 + 0.5, 0, 255).astype(np.uint8)
     after = np.where(mask[..., None] > 0, rendered, before)
-    return after, mask.astype(np.float32) / 255.0
+    return Simulated(after, mask.astype(np.float32) / 255.0, placed)
 
 
 def measured_wall(photo: np.ndarray, labels: np.ndarray, catalog: Catalog) -> RenovationRequest:
@@ -91,6 +115,6 @@ def simulate_inverse(photo: np.ndarray, labels: np.ndarray, rng: np.random.Gener
     others = [(t.id, m.id) for t in catalog.types if t.edits == "wall" for m in t.materials
               if m.id != real.choices[0].material_id]
     type_id, material_id = others[int(rng.integers(len(others)))]
-    before, edit_mask = simulate(photo, labels, parse_request([type_id], [f"{type_id}={material_id}"],
+    before, edit_mask, _ = simulate(photo, labels, parse_request([type_id], [f"{type_id}={material_id}"],
                                                              catalog=catalog), rng, catalog)
     return before, photo.copy(), edit_mask, real

@@ -24,8 +24,8 @@ CROP_TRIES = 8  # random crops drawn until one holds a fair share of the edit (a
 
 
 def paired_transform(image_size: int, augment: bool) -> Callable[[Sample], Sample]:
-    """A function mapping {before, after (HxWx3 uint8), labels (HxW uint8), edit_mask (HxW float32)} to the
-    same keys at S x S, with one geometric draw shared by all four."""
+    """A function mapping {before, after (HxWx3 uint8), labels, placement (HxW uint8), edit_mask (HxW
+    float32)} to the same keys at S x S, with one geometric draw shared by all five."""
     size = (image_size, image_size)
     if augment:
         geometric = [A.RandomResizedCrop(size=size, scale=(0.3, 1.0), ratio=(0.75, 4 / 3),
@@ -36,8 +36,9 @@ def paired_transform(image_size: int, augment: bool) -> Callable[[Sample], Sampl
                      A.PadIfNeeded(min_height=image_size, min_width=image_size, position="center",
                                    border_mode=cv2.BORDER_CONSTANT, fill=0, fill_mask=0)]
     # The edit mask travels as an image target so it is resampled bilinearly (soft edges stay soft);
-    # labels travel as the mask target (nearest neighbour, ids stay ids).
-    geometry = A.Compose(geometric, additional_targets={"after": "image", "edit_mask": "image"})
+    # labels and placement travel as mask targets (nearest neighbour, ids stay ids).
+    geometry = A.Compose(geometric, additional_targets={"after": "image", "edit_mask": "image",
+                                                        "placement": "mask"})
     photometry = A.Compose([A.RandomBrightnessContrast(brightness_limit=0.15, contrast_limit=0.15, p=0.8),
                             A.RandomGamma(gamma_limit=(85, 115), p=0.5)],
                            additional_targets={"after": "image"})
@@ -46,13 +47,14 @@ def paired_transform(image_size: int, augment: bool) -> Callable[[Sample], Sampl
         density = float(sample["edit_mask"].mean())
         for _ in range(CROP_TRIES):
             out = geometry(image=sample["before"], after=sample["after"], mask=sample["labels"],
-                           edit_mask=sample["edit_mask"])
+                           edit_mask=sample["edit_mask"], placement=sample["placement"])
             if not augment or out["edit_mask"].mean() >= 0.3 * density:
                 break
         before, after = out["image"], out["after"]
         if augment:
             jittered = photometry(image=before, after=after)
             before, after = jittered["image"], jittered["after"]
-        return {"before": before, "after": after, "labels": out["mask"], "edit_mask": out["edit_mask"]}
+        return {"before": before, "after": after, "labels": out["mask"], "edit_mask": out["edit_mask"],
+                "placement": out["placement"]}
 
     return apply

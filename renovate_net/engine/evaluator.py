@@ -39,6 +39,7 @@ class Sample:
     after: np.ndarray      # the target
     labels: np.ndarray
     edit_mask: np.ndarray  # float HxW in [0, 1]
+    placement: np.ndarray  # HxW: where the target's added objects stand (the renderer is told the same)
     request: RenovationRequest
     source: str
 
@@ -63,19 +64,21 @@ def samples_from_photos(folder: Path, seed: int = 0, long_side: int = 512, per_p
             types = EVAL_REQUESTS[(index * per_photo + k) % len(EVAL_REQUESTS)]
             request = parse_request(types)
             try:
-                after, mask = simulate(image, labels, request, np.random.default_rng([seed, index, k]))
+                after, mask, placed = simulate(image, labels, request, np.random.default_rng([seed, index, k]))
             except RegionMissing:
                 continue
-            yield Sample(image, after, labels, mask, request, photo.name)
+            yield Sample(image, after, labels, mask, placed, request, photo.name)
 
 
 def samples_from_manifest(path: Path):
+    from renovate_net.catalog import load_catalog
     from renovate_net.data.dataset import load_sample, read_manifest
 
+    num_types = len(load_catalog().types)
     for record in read_manifest(path):
-        sample = load_sample(record)
-        yield Sample(sample["before"], sample["after"], sample["labels"], sample["edit_mask"], record.request,
-                     record.source)
+        sample = load_sample(record, num_types)
+        yield Sample(sample["before"], sample["after"], sample["labels"], sample["edit_mask"], sample["placement"],
+                     record.request, record.source)
 
 
 def feature_tensor(image: np.ndarray) -> torch.Tensor:
@@ -106,7 +109,7 @@ def lit_colour_error(image: np.ndarray, region: np.ndarray, colour: tuple[int, i
 def measure(renovator, sample: Sample, features: metrics.Lite0Features) -> dict[str, float]:
     """Render one sample and compare it with the target."""
     start = time.perf_counter()
-    result = renovator.render(sample.before, sample.request, sample.labels)
+    result = renovator.render(sample.before, sample.request, sample.labels, sample.placement)
     elapsed = time.perf_counter() - start
     pred, target = metrics.to_tensor(result.after), metrics.to_tensor(sample.after)
     region = torch.from_numpy((sample.edit_mask > 0).astype(np.float32))[None, None]

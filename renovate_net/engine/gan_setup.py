@@ -31,7 +31,8 @@ def generator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str, Any
                       "type_regions": [t.region_id for t in catalog.types], "num_labels": NUM_LABELS,
                       "decoder_channels": list(model.decoder_channels), "cond_dim": model.cond_dim,
                       "material_dim": model.material_dim, "pretrained": model.pretrained,
-                      "use_region_prior": model.region_prior, "prior_dilation": model.prior_dilation}
+                      "use_region_prior": model.region_prior, "prior_dilation": model.prior_dilation,
+                      "placed_types": [t.index for t in catalog.types if t.kind == "additive" and model.placement]}
     if name == "pix2pix_unet":
         downs = round(math.log2(size))
         if 2 ** downs != size or downs < 5:

@@ -35,7 +35,7 @@ from renovate_net.metrics import Lite0Features
 from renovate_net.models import create
 from renovate_net.models.store import save_model
 
-MODEL_INPUTS = ("before", "labels", "active", "material", "colour")
+MODEL_INPUTS = ("before", "labels", "active", "material", "colour", "placement")
 # Keys that do not change what is computed: a resumed run may set them differently.
 BOOKKEEPING = {"out_dir", "run_name", "experiment", "register_as", "alias", "train.threads", "train.log_every",
                "train.val_every", "train.checkpoint_every", "data.val_limit", "gan.val_samples"}

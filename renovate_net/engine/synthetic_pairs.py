@@ -15,12 +15,13 @@ from renovate_net.catalog import Catalog, load_catalog
 from renovate_net.data.sampling import available_types, sample_request
 from renovate_net.request import condition_arrays
 
-def _to_item(before, after, labels, edit_mask, arrays) -> dict[str, torch.Tensor]:
+def _to_item(before, after, labels, edit_mask, placement, arrays) -> dict[str, torch.Tensor]:
     item = {
         "before": torch.from_numpy(before).permute(2, 0, 1).float().div_(255.0),
         "after": torch.from_numpy(after).permute(2, 0, 1).float().div_(255.0),
         "labels": torch.from_numpy(labels.astype(np.int64)),
         "edit_mask": torch.from_numpy(edit_mask[None].astype(np.float32)),
+        "placement": torch.from_numpy(placement.astype(np.int64)),
     }
     item.update({key: torch.from_numpy(value.copy()) for key, value in arrays.items()})
     return item
@@ -41,10 +42,10 @@ class SyntheticPairs(Dataset):
             before, labels = synthetic_house(rng, (image_size, image_size))
             request = sample_request(available_types(labels, catalog), rng, catalog)
             try:
-                after, edit_mask = simulate(before, labels, request, rng, catalog)
+                after, edit_mask, placed = simulate(before, labels, request, rng, catalog)
             except RegionMissing:  # e.g. no free ground left for a pool: draw another house
                 continue
-            self.items.append(_to_item(before, after, labels, edit_mask, condition_arrays(request, catalog)))
+            self.items.append(_to_item(before, after, labels, edit_mask, placed, condition_arrays(request, catalog)))
             self.requests.append(request.describe())
 
     def __len__(self) -> int:

@@ -69,14 +69,23 @@ def condition_planes(active: torch.Tensor, colour: torch.Tensor, height: int, wi
 
 
 def request_maps(labels_onehot: torch.Tensor, active: torch.Tensor, colour: torch.Tensor,
-                 type_regions: torch.Tensor, dilation: int) -> torch.Tensor:
+                 type_regions: torch.Tensor, dilation: int, placement: torch.Tensor | None = None,
+                 placed_types: torch.Tensor | None = None) -> torch.Tensor:
     """The request painted onto the photo: where the requested types may edit (the union of their label
     regions, grown by `dilation` pixels because a garage or pool spills over its region's border) and the
     Lab colour asked for there (the mean where two types share a region, 0 elsewhere).
 
+    With `placement` ([B,H,W]: 1 + type index of the added object at a pixel, else 0) and `placed_types`
+    ([T] bool), those types' maps are where their object stands instead of their whole label region: the
+    network is told where to draw the pool, not only that there is one somewhere on the ground.
+
     labels_onehot [B,L,H,W], active [B,T], colour [B,T,3], type_regions [T,L] -> [B,4,H,W] (prior, L, a, b).
     """
     per_type = torch.einsum("tl,blhw->bthw", type_regions.to(labels_onehot.dtype), labels_onehot)
+    if placement is not None and placed_types is not None and bool(placed_types.any()):
+        num_types = type_regions.shape[0]
+        stands = F.one_hot(placement, num_types + 1)[..., 1:].permute(0, 3, 1, 2).to(per_type.dtype)
+        per_type = torch.where(placed_types[None, :, None, None], stands, per_type)
     per_type = per_type * active[:, :, None, None]
     if dilation > 0:
         size = 2 * dilation + 1  # a square max filter, as two 1-D passes (exact, and ~5x faster at 256 px)

@@ -100,6 +100,9 @@ class AttentionUNet(nn.Module):
         use_region_prior: add the request maps (the requested types' dilated label region and the Lab
             colour asked for there) as 4 input channels, also skipped straight to the last decoder block.
         prior_dilation: pixels the region is grown by.
+        placed_types: indices of the types whose request map is their object's placement (where the pool,
+            garage or solar panels stand, `forward`'s `placement`) rather than their label region; empty for
+            models trained without placements.
         alpha_dead_zone: sigmoid values within this distance of 0 or 1 become exactly 0 or 1.
     """
 
@@ -108,7 +111,8 @@ class AttentionUNet(nn.Module):
     def __init__(self, num_types: int, num_materials: int, type_regions: Sequence[int],
                  num_labels: int = NUM_LABELS, decoder_channels: Sequence[int] = (192, 128, 64, 48, 32, 16),
                  cond_dim: int = 128, material_dim: int = 16, pretrained: bool = False,
-                 use_region_prior: bool = True, prior_dilation: int = 6, alpha_dead_zone: float = 0.01):
+                 use_region_prior: bool = True, prior_dilation: int = 6, alpha_dead_zone: float = 0.01,
+                 placed_types: Sequence[int] = ()):
         super().__init__()
         if len(decoder_channels) != 6:
             raise ValueError(f"decoder_channels needs 6 widths (1/32 ... full resolution), got {decoder_channels}")
@@ -117,6 +121,9 @@ class AttentionUNet(nn.Module):
         self.prior_dilation = prior_dilation
         self.alpha_dead_zone = alpha_dead_zone
         self.register_buffer("type_regions", type_region_matrix(type_regions, num_labels), persistent=False)
+        placed = torch.zeros(num_types, dtype=torch.bool)
+        placed[list(placed_types)] = True
+        self.register_buffer("placed_types", placed, persistent=False)
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1), persistent=False)
 
@@ -141,14 +148,19 @@ class AttentionUNet(nn.Module):
         with torch.no_grad():  # alpha starts mostly closed: an untrained model returns about its input
             self.head.bias[3] = -2.0
 
+    @property
+    def uses_placement(self) -> bool:
+        return bool(self.use_region_prior and self.placed_types.any())
+
     def forward(self, before: torch.Tensor, labels: torch.Tensor, active: torch.Tensor,
-                material: torch.Tensor, colour: torch.Tensor) -> dict[str, torch.Tensor]:
-        """before [B,3,H,W] in [0,1], labels [B,H,W] int64 -> {rgb, alpha, alpha_logit, after}."""
+                material: torch.Tensor, colour: torch.Tensor,
+                placement: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """before [B,3,H,W] in [0,1], labels and placement [B,H,W] int64 -> {rgb, alpha, alpha_logit, after}."""
         onehot = F.one_hot(labels, self.num_labels).permute(0, 3, 1, 2).to(before.dtype)
         inputs = [(before - self.mean) / self.std, onehot]
         if self.use_region_prior:
             inputs.append(request_maps(onehot, active.to(before.dtype), colour.to(before.dtype),
-                                       self.type_regions, self.prior_dilation))
+                                       self.type_regions, self.prior_dilation, placement, self.placed_types))
         x_in = torch.cat(inputs, dim=1)
         cond = self.embedding(active, material, colour)
 
@@ -168,11 +180,12 @@ class AttentionUNet(nn.Module):
 
 @torch.no_grad()
 def run_generator(model: nn.Module, before: torch.Tensor, labels: torch.Tensor, active: torch.Tensor,
-                  material: torch.Tensor, colour: torch.Tensor) -> dict[str, torch.Tensor]:
+                  material: torch.Tensor, colour: torch.Tensor,
+                  placement: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """Inference on a batch at the model's resolution: {rgb, alpha, after}, float32 on the input's device.
 
     Render upsamples `rgb` and `alpha` and calls `composite` on the full-resolution photo itself.
     """
     model.eval()
-    out = model(before, labels, active, material, colour)
+    out = model(before, labels, active, material, colour, placement)
     return {key: out[key].float() for key in ("rgb", "alpha", "after")}

@@ -84,9 +84,11 @@ class Pix2PixUNet(nn.Module):
             self.ups.append(_Up(in_ch, out_ch, outermost, dropout=num_downs - 5 < i < num_downs - 1))
 
     def forward(self, before: torch.Tensor, labels: torch.Tensor, active: torch.Tensor,
-                material: torch.Tensor, colour: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Same interface as the attention U-Net; `material` is unused (pix2pix only sees colour planes)."""
-        del material
+                material: torch.Tensor, colour: torch.Tensor,
+                placement: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Same interface as the attention U-Net; `material` and `placement` are unused (pix2pix only sees
+        constant colour planes)."""
+        del material, placement
         height, width = before.shape[-2:]
         onehot = F.one_hot(labels, self.num_labels).permute(0, 3, 1, 2).to(before.dtype)
         x = torch.cat([before * 2 - 1, onehot, condition_planes(active.to(before.dtype),
