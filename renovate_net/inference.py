@@ -116,7 +116,9 @@ class Renovator:
         small = np.array(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
         small_labels = np.array(Image.fromarray(labels).resize(size, Image.Resampling.NEAREST))
         small_placement = None
-        if getattr(self.generator, "uses_placement", False):
+        if not getattr(self.generator, "uses_placement", False):
+            placement = None  # a generator trained without placements neither sees nor is gated by one
+        else:
             if placement is None:
                 placement = self.placement_for(image, labels, request)
             small_placement = np.array(Image.fromarray(placement).resize(size, Image.Resampling.NEAREST))
@@ -133,7 +135,7 @@ class Renovator:
         gate = None
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
-            rgb, gate = torch.from_numpy(locked).permute(2, 0, 1), edit_gate(labels, request)
+            rgb, gate = torch.from_numpy(locked).permute(2, 0, 1), edit_gate(labels, request, placement)
         after, edit = composite_full(image, rgb, alpha, seen, gate)
         return Rendered(after, edit, labels)
 

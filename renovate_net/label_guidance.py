@@ -3,7 +3,9 @@
 - The edit gate: a request made only of re-surfacing types (render, cladding, windows, roof, driveway) may
   change nothing outside those types' label regions (plus the couple of pixels the training data feathers),
   so at full resolution the edit follows the segmenter's edges, not the generator's 256-px alpha: trees in
-  front of a wall stay sharp. Additive types (solar panels, pool, garage) draw new objects, so no gate.
+  front of a wall stay sharp. Additive types (solar panels, pool, garage) draw new objects: with their
+  placement known (generators trained with `model.placement`) they may change their object's footprint and
+  a margin around it for its contact shadow; without one, a request holding them is not gated.
 - The colour lock: for each re-surfaced wall, roof or driveway, the generated layer is shifted in CIE Lab so
   that the median colour of its lit half is the material's (or the user's `--color`) colour, keeping the
   generated texture and shading. Window frames are thin against the glass around them, so they are left as
@@ -19,18 +21,26 @@ from renovate_net.colour import lab_to_srgb, srgb_to_lab
 from renovate_net.request import RenovationRequest
 
 GATE_MARGIN = 2        # px beyond the label region (the simulator feathers re-surfaced edges with sigma 0.6)
+SHADOW_REACH = 0.03    # of the photo's long side, around a placed object (a garage's cast shadow: ~0.8 m)
 MIN_LOCK_PIXELS = 50   # fewer generated pixels in a region than this: too few to measure its colour
 
 
-def edit_gate(labels: np.ndarray, request: RenovationRequest) -> np.ndarray | None:
-    """HxW bool: where the request may change the photo; None when an additive type is asked for."""
+def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None) -> np.ndarray | None:
+    """HxW bool: where the request may change the photo; None (no gate) when it adds an object and
+    `placement` (HxW, 1 + type index where an added object stands) is not known."""
     catalog = load_catalog()
     types = [catalog.type(choice.type_id) for choice in request.choices]
-    if not types or any(t.kind != "resurface" for t in types):
+    added = [t for t in types if t.kind != "resurface"]
+    if not types or (added and placement is None):
         return None
-    inside = np.isin(labels, [t.region_id for t in types]).astype(np.uint8)
+    inside = np.isin(labels, [t.region_id for t in types if t.kind == "resurface"]).astype(np.uint8)
     size = 2 * GATE_MARGIN + 1
-    return cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0
+    gate = cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0
+    if added:
+        stands = np.isin(placement, [t.index + 1 for t in added]).astype(np.uint8)
+        size = 2 * max(GATE_MARGIN, round(SHADOW_REACH * max(labels.shape))) + 1
+        gate |= cv2.dilate(stands, np.ones((size, size), np.uint8)) > 0
+    return gate
 
 
 def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:

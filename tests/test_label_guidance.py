@@ -25,8 +25,24 @@ def test_gate_is_the_resurfaced_regions_plus_a_margin():
     assert gate[10 - GATE_MARGIN, 30] and not gate[10 - GATE_MARGIN - 1, 30]
 
 
-def test_no_gate_when_an_additive_type_is_asked():
+def test_no_gate_when_an_additive_type_is_asked_without_its_placement():
     assert edit_gate(facade_labels(), parse_request(["facade-insulation", "pool"])) is None
+
+
+def test_a_placed_object_opens_the_gate_around_its_footprint():
+    from renovate_net.catalog import load_catalog
+    from renovate_net.label_guidance import SHADOW_REACH
+
+    labels = np.full((100, 200), LABEL_ID["ground"], np.uint8)
+    labels[:40] = LABEL_ID["wall"]
+    placement = np.zeros_like(labels)
+    placement[60:80, 50:100] = load_catalog().type("pool").index + 1
+    gate = edit_gate(labels, parse_request(["facade-insulation", "pool"]), placement)
+    reach = round(SHADOW_REACH * 200)
+    assert gate[:40].all() and gate[40 + GATE_MARGIN - 1, 150] and not gate[40 + GATE_MARGIN, 150]
+    assert gate[60 - reach:80 + reach, 50 - reach:100 + reach].all()
+    assert gate.sum() == 40 * 200 + 200 * GATE_MARGIN + (20 + 2 * reach) * (50 + 2 * reach)
+    assert not edit_gate(labels, parse_request(["garage"]), placement).any()  # the pool's footprint is not the garage's
 
 
 def test_lock_moves_the_lit_half_onto_the_asked_colour_and_keeps_shading(rng):
