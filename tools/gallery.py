@@ -6,7 +6,8 @@ Also writes docs/example.jpg: the README's main command (facade insulation + new
 tools/examples/house.jpg, before | after.
 
 Uses the shipped champion models (or --model). Each request gets its own photo among the first --count
-(after --first), the one showing most of the regions it edits. Prints one line per rendered pair.
+(after --first), the one showing most of the regions it edits and with room for what it adds. Prints one
+line per rendered pair.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from renovate_net.catalog import load_catalog
+from renovate_net.errors import UserError
 from renovate_net.imaging import load_image
 from renovate_net.inference import Renovator
 from renovate_net.request import parse_request
@@ -70,10 +72,17 @@ def main() -> None:
     rows, unused = [], set(range(len(photos)))
     for types, materials in REQUESTS:
         request = parse_request(types, materials)
-        # The unused photo showing the most of what this request edits (a pool needs a garden, panels a roof).
-        index = max(sorted(unused), key=lambda i: region_share(labels[i], request))
+        # The unused photo showing the most of what this request edits (a pool needs a garden, panels a roof),
+        # of those render finds room on for what it adds.
+        for index in sorted(unused, key=lambda i: -region_share(labels[i], request)):
+            try:
+                result = renovator.render(images[index], request, labels[index])
+                break
+            except UserError:
+                continue
+        else:
+            raise SystemExit(f"no photo has room for {request.describe()}")
         unused.discard(index)
-        result = renovator.render(images[index], request, labels[index])
         rows.append((thumbnail(images[index], f"before: {photos[index].name}"),
                      thumbnail(result.after, request.describe())))
         print(f"{photos[index].name:>20}  {request.describe()}")

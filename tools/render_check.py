@@ -4,6 +4,7 @@ batch, from a folder outside the project, with the shipped champion models.
     python tools/render_check.py --photos held-out-photos/ --count 20 --realism-photos ../shared/data/houses
 
 For each request below it renders `--count` photos in one batch and prints, per request:
+  refused      photos render refused with a one-line error (no room for a pool, garage or solar panels)
   s/photo      wall time of the whole command divided by the photos (model load included)
   outside max  largest |after - before| where the edit mask is 0 (pixels reported unchanged)
   unreported   share of pixels that changed but are 0 in the edit mask
@@ -36,19 +37,24 @@ COLOURS = ["#B03A2E", "#2E86C1", "#F4D03F", "#7F8C8D", "#1E8449", "#F5F0E6"]
 REALISM = ["facade-insulation", "windows", "solar-panels"]
 
 
-def render(photos: list[Path], types: list[str], out: Path, extra: list[str] = ()) -> float:
-    """Run `renovate-net render` on all photos in one batch from a folder outside the project; wall seconds."""
+def render(photos: list[Path], types: list[str], out: Path, extra: list[str] = ()) -> tuple[float, list[str]]:
+    """Run `renovate-net render` on all photos in one batch from a folder outside the project: (wall seconds,
+    the error lines of the photos it refused; exit code 1)."""
     command = [sys.executable, "-m", "renovate_net", "render", *map(str, photos),
                *(arg for t in types for arg in ("--type", t)), *extra, "-o", str(out), "--save-edit-mask"]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=out.parent, capture_output=True, text=True)
-    if done.returncode != 0:
+    if done.returncode not in (0, 1):
         raise SystemExit(f"render failed: {done.stderr.strip().splitlines()[-1:]}")
-    return time.perf_counter() - started
+    refused = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("error:")]
+    return time.perf_counter() - started, refused
 
 
 def outputs(photos: list[Path], out: Path):
+    """(photo, before, after, edit mask) of every photo that was rendered."""
     for photo in photos:
+        if not (out / f"{photo.stem}_after.png").is_file():
+            continue
         before = load_image(photo).astype(np.int16)
         after = np.asarray(Image.open(out / f"{photo.stem}_after.png").convert("RGB")).astype(np.int16)
         edit = np.asarray(Image.open(out / f"{photo.stem}_after_edit.png"))
@@ -56,11 +62,11 @@ def outputs(photos: list[Path], out: Path):
 
 
 def preservation_rows(photos: list[Path], work: Path) -> None:
-    print("| request | photos | s/photo | outside max | unreported | inside mean (min) | coverage min-max |")
-    print("|---|---|---|---|---|---|---|")
+    print("| request | photos | refused | s/photo | outside max | unreported | inside mean (min) | coverage min-max |")
+    print("|---|---|---|---|---|---|---|---|")
     for types in REQUESTS:
         out = work / "+".join(types)
-        seconds = render(photos, types, out)
+        seconds, refused = render(photos, types, out)
         outside, unreported, inside, coverage = 0, 0.0, [], []
         for _, before, after, edit in outputs(photos, out):
             diff = np.abs(after - before).max(-1)
@@ -68,7 +74,7 @@ def preservation_rows(photos: list[Path], work: Path) -> None:
             unreported = max(unreported, float(((diff > 0) & (edit == 0)).mean()))
             inside.append(float(np.abs(after - before)[edit > 0].mean()) if (edit > 0).any() else 0.0)
             coverage.append(float((edit > 0).mean()))
-        print(f"| {'+'.join(types)} | {len(photos)} | {seconds / len(photos):.2f} | {outside} | "
+        print(f"| {'+'.join(types)} | {len(photos)} | {len(refused)} | {seconds / len(photos):.2f} | {outside} | "
               f"{unreported:.4%} | {min(inside):.1f} (median {np.median(inside):.1f}) | "
               f"{min(coverage):.1%} - {max(coverage):.1%} |", flush=True)
 
@@ -88,7 +94,7 @@ def colour_rows(photos: list[Path], work: Path) -> None:
 def realism_row(photos: list[Path], work: Path) -> None:
     rendered, reference = photos[0::2], photos[1::2]
     out = work / "realism"
-    render(rendered, REALISM, out)
+    render(rendered, REALISM, out)  # photos refused (no room for solar panels) drop out of the comparison
     features = metrics.Lite0Features(pretrained=True)
     real = pooled_features(features, [load_image(p) for p in reference])
     befores = [before.astype(np.uint8) for _, before, _, _ in outputs(rendered, out)]
@@ -97,7 +103,7 @@ def realism_row(photos: list[Path], work: Path) -> None:
     kid_after = metrics.kid(real, pooled_features(features, afters)) * 1e3
     print(f"\n| realism ({'+'.join(REALISM)}) | rendered | reference | KID before x1e-3 | KID after x1e-3 | gap |")
     print("|---|---|---|---|---|---|")
-    print(f"| | {len(rendered)} | {len(reference)} | {kid_before:.3f} | {kid_after:.3f} | "
+    print(f"| | {len(afters)} of {len(rendered)} | {len(reference)} | {kid_before:.3f} | {kid_after:.3f} | "
           f"{kid_after - kid_before:+.3f} |")
 
 
