@@ -35,13 +35,14 @@ REQUESTS = [["facade-insulation", "windows"], ["pool"], ["solar-panels", "roof"]
             ["facade-cladding"]]
 COLOURS = ["#B03A2E", "#2E86C1", "#F4D03F", "#7F8C8D", "#1E8449", "#F5F0E6"]
 REALISM = ["facade-insulation", "windows", "solar-panels"]
+MODEL: list[str] = []  # ["--model", URI] when --model is given, else the champion
 
 
 def render(photos: list[Path], types: list[str], out: Path, extra: list[str] = ()) -> tuple[float, list[str]]:
     """Run `renovate-net render` on all photos in one batch from a folder outside the project: (wall seconds,
     the error lines of the photos it refused; exit code 1)."""
     command = [sys.executable, "-m", "renovate_net", "render", *map(str, photos),
-               *(arg for t in types for arg in ("--type", t)), *extra, "-o", str(out), "--save-edit-mask"]
+               *(arg for t in types for arg in ("--type", t)), *extra, *MODEL, "-o", str(out), "--save-edit-mask"]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=out.parent, capture_output=True, text=True)
     if done.returncode not in (0, 1):
@@ -120,7 +121,10 @@ def main() -> None:
     parser.add_argument("--realism-photos", type=Path, default=None,
                         help="folder for the realism check (default --photos): half rendered, half reference")
     parser.add_argument("--skip", nargs="*", default=[], choices=["preservation", "colour", "realism"])
+    parser.add_argument("--model", default=None, help="generator URI (default renovate-net@champion)")
     args = parser.parse_args()
+    if args.model:
+        MODEL.extend(["--model", args.model])
     photos = list_photos(args.photos)[args.first:args.first + args.count]
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp) / "outside-the-project"
