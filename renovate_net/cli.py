@@ -146,13 +146,15 @@ def render(images, types, materials, colours, mask, model, output, save_edit_mas
       renovate-net render --type pool --type driveway --material driveway=gravel house.jpg -o after.png
       renovate-net render --type facade-insulation --color facade-insulation=#E8E4DA photos/*.jpg -o out/
     """
+    from tqdm import tqdm
+
     from renovate_net.inference import render_files
     from renovate_net.request import parse_request
 
     request = parse_request(types, materials, colours)
     failures = render_files(list(images), request, output=output, mask=mask, model=model, device=device,
                             save_edit_mask=save_edit_mask, force=force,
-                            report=lambda line: click.echo(line, err=True))
+                            report=lambda line: tqdm.write(line, file=sys.stderr))  # above the progress bar
     if failures:
         click.echo(f"rendered {len(images) - len(failures)} of {len(images)} photos; {len(failures)} failed",
                    err=True)

@@ -228,6 +228,7 @@ def render_files(images: list[str], request: RenovationRequest, output: str | No
         except UserError as error:
             if len(inputs) == 1:
                 raise
-            failures.append(str(error))
-            report(f"error: {error}")
+            line = str(error) if str(source) in str(error) else f"{source}: {error}"  # name the photo once
+            failures.append(line)
+            report(f"error: {line}")
     return failures
