@@ -121,6 +121,8 @@ class Renovator:
         else:
             if placement is None:
                 placement = self.placement_for(image, labels, request)
+            if placement.shape != (height, width):
+                raise UserError(f"placement is {placement.shape[1]}x{placement.shape[0]} but the photo is {width}x{height}")
             small_placement = np.array(Image.fromarray(placement).resize(size, Image.Resampling.NEAREST))
             small_placement = torch.from_numpy(small_placement.astype(np.int64))[None].to(self.device)
         seen = torch.from_numpy(small).permute(2, 0, 1).float().div(255)
