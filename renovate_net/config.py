@@ -177,3 +177,15 @@ def _numbers(tree: Any) -> Any:
     if isinstance(tree, list):
         return [_numbers(v) for v in tree]
     return _yaml_number(tree)
+
+
+def changed_settings(config: Config, saved: dict, ignore: Iterable[str] = ()) -> list[str]:
+    """The settings in which `config` differs from a checkpoint's saved config, as "key (checkpoint X, now Y)".
+
+    A key the checkpoint lacks counts as unchanged while it holds base.yaml's default: it was added to the
+    project after the checkpoint was written (resuming an older run must not fail on it)."""
+    given, stored = config.flat(), Config(saved).flat()
+    defaults = load_config().flat()
+    ignore = set(ignore)
+    return [f"{k} (checkpoint {stored.get(k)!r}, now {given.get(k)!r})" for k in sorted(set(given) | set(stored))
+            if k not in ignore and given.get(k) != stored.get(k, defaults.get(k))]

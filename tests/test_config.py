@@ -88,3 +88,15 @@ def test_frozen_and_serialisable(base):
 def test_shipped_configs_load():
     for path in sorted(CONFIG_DIR.glob("*.yaml")):
         load_config(None if path.name == "base.yaml" else path)
+
+
+def test_a_key_added_after_a_checkpoint_counts_as_unchanged_at_its_default():
+    from renovate_net.config import changed_settings
+
+    config = load_config()
+    saved = config.to_dict()
+    del saved["model"]["placement"]  # a checkpoint written before the key existed
+    assert changed_settings(config, saved) == []
+    assert changed_settings(load_config(None, ["model.placement=true"]), saved) == [
+        "model.placement (checkpoint None, now True)"]
+    assert changed_settings(load_config(None, ["train.steps=7"]), config.to_dict(), ignore=["train.steps"]) == []

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from renovate_net import tracking
 from renovate_net.catalog import load_catalog
-from renovate_net.config import Config
+from renovate_net.config import Config, changed_settings
 from renovate_net.engine import checkpoint as ckpt
 from renovate_net.engine.gan_data import make_datasets, train_batches, val_batches
 from renovate_net.engine.gan_setup import (Runtime, discriminator_spec, ema_of, generator_spec, init_generator,
@@ -171,9 +171,7 @@ def _seed_everything(seed: int) -> None:
 
 def _check_resume_config(config: Config, saved: dict, path: Path) -> None:
     """Exact resume needs the same recipe: refuse a checkpoint trained with other settings."""
-    given, stored = config.flat(), Config(saved).flat()
-    changed = [f"{k} (checkpoint {stored.get(k)!r}, now {given.get(k)!r})"
-               for k in sorted(set(given) | set(stored)) if given.get(k) != stored.get(k) and k not in BOOKKEEPING]
+    changed = changed_settings(config, saved, BOOKKEEPING)
     if changed:
         raise UserError(f"{path} was trained with other settings: {'; '.join(changed[:4])}; "
                         "resume with the same config and --set overrides as the original run")

@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from renovate_net.config import Config
+from renovate_net.config import Config, changed_settings
 from renovate_net.data.labelmefacade import LabelMeFacade
 from renovate_net.data.segmentation import (LabelMeSource, PseudoLabelSource, SyntheticSource, mixed,
                                             train_transform)
@@ -108,11 +108,9 @@ def _resume(path: str, model, optimizer, config: Config) -> int:
     Batches after a resume are drawn afresh (seeded by the step), not replayed: weights, optimizer moments and
     the learning-rate schedule continue exactly."""
     tensors, meta = ckpt.load_checkpoint(path)
-    given, stored = config.flat(), Config(meta["config"]).flat()
-    changed = [k for k in sorted(set(given) | set(stored))
-               if given.get(k) != stored.get(k) and k not in RESUMABLE_CHANGES]
+    changed = changed_settings(config, meta["config"], RESUMABLE_CHANGES)
     if changed:
-        raise UserError(f"{path} was trained with other settings ({', '.join(changed[:4])}); resume with the "
+        raise UserError(f"{path} was trained with other settings: {'; '.join(changed[:4])}; resume with the "
                         "same config and --set overrides as the original run")
     model.load_state_dict(ckpt.unprefixed("model", tensors))
     ckpt.load_optimizer_state(optimizer, "opt", tensors, meta["opt_groups"])
