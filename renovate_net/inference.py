@@ -97,9 +97,8 @@ class Renovator:
         try:
             placed = placement(small, small_labels, request)
         except RegionMissing as missing:
-            type_id, _, reason = str(missing).partition(": ")
-            raise UserError(f"--type {type_id}: {reason} in this photo; use a photo that shows more of the house "
-                            f"and its surroundings, or leave {type_id} out") from None
+            raise UserError(f"--type {missing.type_id}: {missing.reason} in this photo; use a photo that shows more "
+                            f"of the house and its surroundings, or leave {missing.type_id} out") from None
         return np.array(Image.fromarray(placed).resize(image.shape[1::-1], Image.Resampling.NEAREST))
 
     @torch.no_grad()

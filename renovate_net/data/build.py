@@ -146,7 +146,7 @@ def _one_sample(before, labels, types, rng, catalog, report, focus=()):
             else:
                 sample_before, (after, mask, placed) = before, simulate(before, labels, request, rng, catalog)
         except RegionMissing as missing:
-            type_id = str(missing).split(":")[0]
+            type_id = missing.type_id
             report.skipped_regions[type_id] += 1
             if type_id in types and len(types) > 1:
                 types.remove(type_id)  # this photo has no room for it: stop asking (the list is this photo's own)

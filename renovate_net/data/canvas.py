@@ -11,7 +11,12 @@ from renovate_net.data.scene import Scene, luminance, to_linear, to_srgb
 
 
 class RegionMissing(ValueError):
-    """The photo has no usable region for a renovation type (no roof, no free ground for a pool, ...)."""
+    """The photo has no usable region for a renovation type (no roof, no free ground for a pool, ...):
+    `reason` says why, `type_id` names the type (set by the simulator; the message is "type_id: reason")."""
+
+    def __init__(self, reason: str, type_id: str = ""):
+        super().__init__(f"{type_id}: {reason}" if type_id else reason)
+        self.reason, self.type_id = reason, type_id
 
 
 @dataclass

@@ -64,7 +64,7 @@ def simulate(before: np.ndarray, labels: np.ndarray, request: RenovationRequest,
         try:
             RENOVATE[choice.type_id](canvas, choice, renovation.material(choice.material_id), type_rng)
         except RegionMissing as missing:
-            raise RegionMissing(f"{choice.type_id}: {missing}") from None
+            raise RegionMissing(missing.reason, choice.type_id) from None
         placed[canvas.occupied & ~occupied] = renovation.index + 1
     return _finish(before, canvas, placed)
 
@@ -94,7 +94,7 @@ def measured_wall(photo: np.ndarray, labels: np.ndarray, catalog: Catalog) -> Re
     facade-insulation; the closest material of that type in Lab, and the wall's median colour as custom."""
     wall = labels == 2
     if wall.sum() < 0.005 * wall.size:
-        raise RegionMissing("facade: no wall")
+        raise RegionMissing("no wall", "facade")
     colour = tuple(int(c) for c in np.median(photo[wall], axis=0))
     gray = luminance(photo.astype(np.float32) / 255.0)
     detail = np.abs(gray[1:, 1:] - gray[:-1, 1:]) + np.abs(gray[1:, 1:] - gray[1:, :-1])

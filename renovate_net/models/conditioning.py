@@ -82,7 +82,7 @@ def request_maps(labels_onehot: torch.Tensor, active: torch.Tensor, colour: torc
     labels_onehot [B,L,H,W], active [B,T], colour [B,T,3], type_regions [T,L] -> [B,4,H,W] (prior, L, a, b).
     """
     per_type = torch.einsum("tl,blhw->bthw", type_regions.to(labels_onehot.dtype), labels_onehot)
-    if placement is not None and placed_types is not None and bool(placed_types.any()):
+    if placement is not None and placed_types is not None:
         num_types = type_regions.shape[0]
         stands = F.one_hot(placement, num_types + 1)[..., 1:].permute(0, 3, 1, 2).to(per_type.dtype)
         per_type = torch.where(placed_types[None, :, None, None], stands, per_type)

@@ -124,6 +124,7 @@ class AttentionUNet(nn.Module):
         placed = torch.zeros(num_types, dtype=torch.bool)
         placed[list(placed_types)] = True
         self.register_buffer("placed_types", placed, persistent=False)
+        self.uses_placement = use_region_prior and len(placed_types) > 0
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1), persistent=False)
 
@@ -148,10 +149,6 @@ class AttentionUNet(nn.Module):
         with torch.no_grad():  # alpha starts mostly closed: an untrained model returns about its input
             self.head.bias[3] = -2.0
 
-    @property
-    def uses_placement(self) -> bool:
-        return bool(self.use_region_prior and self.placed_types.any())
-
     def forward(self, before: torch.Tensor, labels: torch.Tensor, active: torch.Tensor,
                 material: torch.Tensor, colour: torch.Tensor,
                 placement: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
@@ -160,7 +157,8 @@ class AttentionUNet(nn.Module):
         inputs = [(before - self.mean) / self.std, onehot]
         if self.use_region_prior:
             inputs.append(request_maps(onehot, active.to(before.dtype), colour.to(before.dtype),
-                                       self.type_regions, self.prior_dilation, placement, self.placed_types))
+                                       self.type_regions, self.prior_dilation, placement,
+                                       self.placed_types if self.uses_placement else None))
         x_in = torch.cat(inputs, dim=1)
         cond = self.embedding(active, material, colour)
 
