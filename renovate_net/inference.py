@@ -5,7 +5,8 @@ the ORIGINAL photo (DESIGN.md section 1), so the output has the input's size and
 alpha = 0 is the input pixel, bit for bit. The edit mask reports alpha x 255 wherever a pixel changed.
 
 Pools, garages and solar panels are drawn where the simulator would place them in this photo
-(`simulator.placement`, on the photo at data build's size), for generators trained with placements.
+(`simulator.added_objects`, on the photo at data build's size), for generators trained with placements;
+generators trained with sketches also see the simulator's drawing of them, blurred, as a colour sketch.
 
 The composite is residual: what the generator changed at its working size (rgb minus the photo it saw)
 is upsampled and added onto the full-resolution photo, so the photo's own fine detail (edges, leaves,
@@ -87,25 +88,30 @@ class Renovator:
             raise UserError("no facade labels: give --mask LABELS.png or let render load the segmenter")
         return self.segmenter.predict(image)
 
-    def placement_for(self, image: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:
-        """Where the request's added objects stand in the photo (HxW, see `simulator.placement`), placed on
-        the photo resized as `data build` resizes its training photos."""
+    def objects_for(self, image: np.ndarray, labels: np.ndarray,
+                    request: RenovationRequest) -> tuple[np.ndarray, np.ndarray]:
+        """(placement HxW, drawn HxWx3 uint8) at the photo's size: where the request's added objects stand and
+        the photo with them drawn (`simulator.added_objects`), laid out on the photo resized as `data build`
+        resizes its training photos."""
         from renovate_net.data.build import TRAINING_SIZE, resize_pair
-        from renovate_net.data.simulator import RegionMissing, placement
+        from renovate_net.data.simulator import RegionMissing, added_objects
 
         small, small_labels = resize_pair(image, labels, TRAINING_SIZE)
         try:
-            placed = placement(small, small_labels, request)
+            objects = added_objects(small, small_labels, request)
         except RegionMissing as missing:
             raise UserError(f"--type {missing.type_id}: {missing.reason} in this photo; use a photo that shows more "
                             f"of the house and its surroundings, or leave {missing.type_id} out") from None
-        return np.array(Image.fromarray(placed).resize(image.shape[1::-1], Image.Resampling.NEAREST))
+        size = image.shape[1::-1]
+        return (np.array(Image.fromarray(objects.placement).resize(size, Image.Resampling.NEAREST)),
+                np.array(Image.fromarray(objects.after).resize(size, Image.Resampling.BILINEAR)))
 
     @torch.no_grad()
     def render(self, image: np.ndarray, request: RenovationRequest, labels: np.ndarray | None = None,
-               placement: np.ndarray | None = None) -> Rendered:
+               placement: np.ndarray | None = None, drawn: np.ndarray | None = None) -> Rendered:
         """Renovate one HxWx3 uint8 photo; `labels` (HxW class ids) come from the segmenter if not given,
-        `placement` (HxW, where added objects stand) from `placement_for` if the generator takes one."""
+        `placement` (HxW, where added objects stand) and `drawn` (HxWx3, the photo with them drawn) from
+        `objects_for` if the generator takes them."""
         height, width = image.shape[:2]
         if labels is None:
             labels = self.labels_for(image)
@@ -114,16 +120,22 @@ class Renovator:
         size = working_size(width, height, self.image_size, self.multiple)
         small = np.array(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
         small_labels = np.array(Image.fromarray(labels).resize(size, Image.Resampling.NEAREST))
-        small_placement = None
+        small_placement = small_drawn = None
         if not getattr(self.generator, "uses_placement", False):
             placement = None  # a generator trained without placements neither sees nor is gated by one
         else:
             if placement is None:
-                placement = self.placement_for(image, labels, request)
+                placement, drawn = self.objects_for(image, labels, request)
             if placement.shape != (height, width):
                 raise UserError(f"placement is {placement.shape[1]}x{placement.shape[0]} but the photo is {width}x{height}")
             small_placement = np.array(Image.fromarray(placement).resize(size, Image.Resampling.NEAREST))
             small_placement = torch.from_numpy(small_placement.astype(np.int64))[None].to(self.device)
+            if getattr(self.generator, "uses_sketch", False):
+                if drawn is None or drawn.shape != image.shape:
+                    raise UserError("this model draws added objects from a sketch: give `drawn`, the photo with "
+                                    "them drawn, beside their placement")
+                small_drawn = np.array(Image.fromarray(drawn).resize(size, Image.Resampling.LANCZOS))
+                small_drawn = torch.from_numpy(small_drawn).permute(2, 0, 1).float().div(255)[None].to(self.device)
         seen = torch.from_numpy(small).permute(2, 0, 1).float().div(255)
         arrays = condition_arrays(request)
         out = self.generator(
@@ -131,6 +143,7 @@ class Renovator:
             torch.from_numpy(small_labels.astype(np.int64))[None].to(self.device),
             *(torch.from_numpy(arrays[key])[None].to(self.device) for key in ("active", "material", "colour")),
             small_placement,
+            small_drawn,
         )
         rgb, alpha = out["rgb"][0].float().cpu(), out["alpha"][0].float().cpu()
         gate = None

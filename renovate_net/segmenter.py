@@ -64,7 +64,7 @@ class Segmenter:
         """Load a registered model (`models:/NAME@ALIAS`, `models:/NAME/VERSION`, `runs:/...`) or a model folder."""
         from renovate_net.tracking import resolve_model
 
-        folder = Path(uri) if Path(uri).is_dir() else resolve_model(uri)
+        folder = resolve_model(uri)
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         long_side = int(read_spec(folder).get("working_size", DEFAULT_LONG_SIDE))

@@ -2,13 +2,15 @@
 colour => another output; the region prior covers exactly what the requested types edit."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from model_fixtures import CATALOG, SMALL, batch, run_generator
 from renovate_net.labels import LABEL_ID, NUM_LABELS
 from renovate_net.models import available, create
-from renovate_net.models.conditioning import request_maps, type_region_matrix
+from renovate_net.colour import srgb_to_lab
+from renovate_net.models.conditioning import request_maps, scaled_lab, type_region_matrix
 from renovate_net.models.generator import composite, gated_alpha
 from renovate_net.request import condition_arrays, parse_request
 
@@ -107,3 +109,36 @@ def test_placed_types_are_painted_where_their_object_stands():
     assert torch.allclose(maps[0, 1:, ground & ~stands], driveway_colour[:, None])  # only where it stands
     unplaced = request_maps(onehot, arrays["active"], arrays["colour"], regions, 0)
     assert torch.allclose(unplaced[0, 1:, ground & ~stands], ((pool_colour + driveway_colour) / 2)[:, None])
+
+
+def test_scaled_lab_is_the_requests_lab_scaling():
+    rgb = torch.rand(2, 3, 4, 5)
+    lab = srgb_to_lab(rgb.permute(0, 2, 3, 1).double().numpy())
+    expected = np.stack([lab[..., 0] / 50 - 1, lab[..., 1] / 100, lab[..., 2] / 100], axis=1)
+    assert np.allclose(scaled_lab(rgb).numpy(), expected, atol=1e-4)
+
+
+def test_a_sketch_paints_the_objects_own_colours_in_its_footprint_only():
+    labels = torch.full((1, 12, 12), LABEL_ID["ground"])
+    onehot = torch.nn.functional.one_hot(labels, NUM_LABELS).permute(0, 3, 1, 2).float()
+    regions = type_region_matrix([t.region_id for t in CATALOG.types], NUM_LABELS)
+    arrays = {k: torch.from_numpy(v)[None] for k, v in condition_arrays(parse_request(["pool"])).items()}
+    pool = CATALOG.type("pool").index
+    placement = torch.zeros(1, 12, 12, dtype=torch.long)
+    placement[0, 4:10, 2:10] = pool + 1
+    placed = torch.zeros(len(CATALOG.types), dtype=torch.bool)
+    placed[pool] = True
+    drawn = torch.zeros(1, 3, 12, 12)
+    drawn[:, 2] = 1.0                  # the water: blue ...
+    drawn[:, :, 4, 2:10] = 0.8          # ... with a light grey coping along its far edge
+    drawn[:, 0, ~(placement[0] > 0)] = 1.0  # red outside the footprint, which must not leak in
+    stands = placement[0] > 0
+    sharp = request_maps(onehot, arrays["active"], arrays["colour"], regions, 0, placement, placed, drawn, 0.0)
+    assert torch.allclose(sharp[0, 1:, stands], scaled_lab(drawn)[0, :, stands], atol=1e-6)
+    assert not sharp[0, 1:, ~stands].any()  # nothing asked for around it
+    blurred = request_maps(onehot, arrays["active"], arrays["colour"], regions, 0, placement, placed, drawn, 1.0)
+    inside = blurred[0, 1:, stands]
+    water, coping = scaled_lab(drawn[:, :, 8:9, 5:6])[0, :, 0, 0], scaled_lab(drawn[:, :, 4:5, 5:6])[0, :, 0, 0]
+    low, high = torch.minimum(water, coping), torch.maximum(water, coping)
+    assert ((inside >= low[:, None] - 1e-5) & (inside <= high[:, None] + 1e-5)).all()  # a blend of water and coping, no red
+    assert not torch.allclose(blurred[0, 1:, 5, 5], scaled_lab(drawn)[0, :, 5, 5])  # next to the coping: blurred

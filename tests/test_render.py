@@ -1,4 +1,5 @@
 """`renovate-net render` end to end on a tiny untrained generator (no /work/shared, no registry)."""
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -6,6 +7,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from renovate_net.cli import cli
+from renovate_net.errors import UserError
 from renovate_net.imaging import load_image
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
@@ -165,6 +167,40 @@ def placed_model_dir(tmp_path_factory):
                       kwargs, extra={"image_size": 64})
 
 
+@pytest.fixture(scope="module")
+def sketch_model_dir(tmp_path_factory):
+    """A tiny generator that also sees a colour sketch of the added objects (`model.sketch`)."""
+    kwargs = dict(SMALL[("generator", "attention_unet")], sketch_blur=1.0,
+                  placed_types=[t.index for t in CATALOG.types if t.kind == "additive"])
+    model = create("generator", "attention_unet", **kwargs)
+    torch.manual_seed(0)
+    with torch.no_grad():  # an untrained alpha head is nearly closed: open it so the sketch can show
+        model.head.bias[3] = 2.0
+    return save_model(tmp_path_factory.mktemp("sketch") / "generator", model, "generator", "attention_unet",
+                      kwargs, extra={"image_size": 64})
+
+
+def test_sketch_model_draws_from_the_objects_drawing(sketch_model_dir):
+    from renovate_net.data.synthetic import synthetic_house
+    from renovate_net.inference import Renovator
+
+    image, labels = synthetic_house(np.random.default_rng(2), (192, 256))
+    renovator = Renovator.load(str(sketch_model_dir), device="cpu", with_segmenter=False)
+    request = parse_request(["pool"])
+    placed, drawn = renovator.objects_for(image, labels, request)
+    red = drawn.copy()
+    red[placed > 0] = (255, 0, 0)
+    a, b = renovator.render(image, request, labels, placed, drawn), renovator.render(image, request, labels, placed, red)
+    assert not np.array_equal(a.after, b.after)  # the sketch reaches the output
+    assert np.array_equal(renovator.render(image, request, labels).after, a.after)  # render draws the same objects
+    recoloured_outside = drawn.copy()  # away from the footprint: resizing blends only a few pixels across it
+    recoloured_outside[cv2.dilate((placed > 0).astype(np.uint8), np.ones((41, 41), np.uint8)) == 0] = 0
+    c = renovator.render(image, request, labels, placed, recoloured_outside)
+    assert np.array_equal(a.after, c.after)  # only the footprint of `drawn` is read
+    with pytest.raises(UserError, match="drawn"):
+        renovator.render(image, request, labels, placed)
+
+
 def test_placement_model_places_the_object_or_says_there_is_no_room(photo, placed_model_dir):
     from renovate_net.data.synthetic import synthetic_house
     from renovate_net.inference import Renovator
@@ -172,7 +208,8 @@ def test_placement_model_places_the_object_or_says_there_is_no_room(photo, place
     image, labels = synthetic_house(np.random.default_rng(2), (192, 256))
     renovator = Renovator.load(str(placed_model_dir), device="cpu", with_segmenter=False)
     request = parse_request(["pool"])
-    placed = renovator.placement_for(image, labels, request)
+    placed, drawn = renovator.objects_for(image, labels, request)
+    assert drawn.shape == image.shape and not np.array_equal(drawn[placed > 0], image[placed > 0])
     assert placed.shape == labels.shape and (placed == CATALOG.type("pool").index + 1).sum() > 100
     assert np.isin(labels[placed > 0], [LABEL_ID["ground"], LABEL_ID["vegetation"]]).all()
     moved = np.roll(placed, 40, axis=1)

@@ -9,7 +9,7 @@ import pytest
 from renovate_net.catalog import load_catalog
 from renovate_net.colour import srgb_to_lab
 from renovate_net.data.scene import analyse
-from renovate_net.data.simulator import RegionMissing, placement, simulate, simulate_inverse
+from renovate_net.data.simulator import RegionMissing, added_objects, simulate, simulate_inverse
 from renovate_net.data.synthetic import synthetic_house
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import RenovationRequest, parse_request
@@ -182,13 +182,18 @@ def test_placement_marks_where_each_added_object_stands(scene):
     assert changed_wall.any() and not (placed[changed_wall] > 0).any()  # a re-surfaced wall is not placed
 
 
-def test_placement_alone_is_the_simulators_fixed_seed_layout(scene):
+def test_added_objects_alone_are_the_simulators_fixed_seed_layout(scene):
     image, labels = scene
     request = parse_request(["garage", "roof"])
-    layout = placement(image, labels, request)
-    assert np.array_equal(layout, placement(image, labels, request))  # a photo always gets the same layout
-    assert np.array_equal(layout, simulate(image, labels, parse_request(["garage"]), np.random.default_rng(0)).placement)
-    assert (layout == CATALOG.type("garage").index + 1).sum() > 100
-    assert not placement(image, labels, parse_request(["windows"])).any()
+    objects = added_objects(image, labels, request)
+    again = added_objects(image, labels, request)  # a photo always gets the same layout
+    assert np.array_equal(objects.placement, again.placement) and np.array_equal(objects.after, again.after)
+    garage_only = simulate(image, labels, parse_request(["garage"]), np.random.default_rng(0))
+    assert np.array_equal(objects.placement, garage_only.placement) and np.array_equal(objects.after, garage_only.after)
+    assert (objects.placement == CATALOG.type("garage").index + 1).sum() > 100
+    roof = labels == LABEL_ID["roof"]
+    assert np.array_equal(objects.after[roof & (objects.placement == 0)], image[roof & (objects.placement == 0)])
+    nothing = added_objects(image, labels, parse_request(["windows"]))
+    assert not nothing.placement.any() and np.array_equal(nothing.after, image)
     with pytest.raises(RegionMissing):
-        placement(image, np.full_like(labels, LABEL_ID["sky"]), parse_request(["pool"]))
+        added_objects(image, np.full_like(labels, LABEL_ID["sky"]), parse_request(["pool"]))

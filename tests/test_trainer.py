@@ -106,6 +106,11 @@ def test_init_from_starts_the_generator_from_a_saved_model(tmp_path):
     batch = torch.utils.data.default_collate([pairs[i] for i in range(8)])
     assert batch["placement"].any()
     assert all(torch.isfinite(torch.tensor(v)) for v in placed.step(batch).values())
+    # Stage 4: the same network, also shown a colour sketch of each added object.
+    sketched = GANTrainer(tiny_config(tmp_path, f"model.init_from={saved}", "model.placement=true", "model.sketch=true"),
+                          start_runtime("cpu"))
+    assert sketched.g_spec[1]["sketch_blur"] == 1.5 and sketched.G.uses_sketch and not placed.G.uses_sketch
+    assert all(torch.isfinite(torch.tensor(v)) for v in sketched.step(batch).values())
 
 
 class Interrupted(Exception):

@@ -23,7 +23,7 @@ from renovate_net.data.canvas import Canvas, RegionMissing
 from renovate_net.data.scene import analyse, luminance
 from renovate_net.request import RenovationRequest, parse_request
 
-__all__ = ["RegionMissing", "Simulated", "placement", "simulate", "simulate_inverse"]
+__all__ = ["RegionMissing", "Simulated", "added_objects", "simulate", "simulate_inverse"]
 
 RENOVATE = {
     "facade-insulation": resurface.facade,
@@ -69,16 +69,16 @@ def simulate(before: np.ndarray, labels: np.ndarray, request: RenovationRequest,
     return _finish(before, canvas, placed)
 
 
-def placement(before: np.ndarray, labels: np.ndarray, request: RenovationRequest, catalog: Catalog | None = None,
-              seed: int = 0) -> np.ndarray:
-    """Where the request's added objects would stand in this photo (`Simulated.placement`; zeros when it
-    asks for none): the simulator places them, with a fixed seed, so a photo always gets the same layout.
-    Raises RegionMissing when the photo has no room for one."""
+def added_objects(before: np.ndarray, labels: np.ndarray, request: RenovationRequest,
+                  catalog: Catalog | None = None, seed: int = 0) -> Simulated:
+    """The request's added objects alone (pool, garage, solar panels), placed and drawn by the simulator with a
+    fixed seed, so a photo always gets the same layout: `.placement` says where they stand (zeros when the
+    request adds none) and `.after` shows them there. Raises RegionMissing when the photo has no room for one."""
     catalog = catalog or load_catalog()
     added = [c for c in request.choices if catalog.type(c.type_id).kind == "additive"]
     if not added:
-        return np.zeros(labels.shape, np.uint8)
-    return simulate(before, labels, RenovationRequest(tuple(added)), np.random.default_rng(seed), catalog).placement
+        return Simulated(before, np.zeros(labels.shape, np.float32), np.zeros(labels.shape, np.uint8))
+    return simulate(before, labels, RenovationRequest(tuple(added)), np.random.default_rng(seed), catalog)
 
 
 def _finish(before: np.ndarray, canvas: Canvas, placed: np.ndarray) -> Simulated:

@@ -39,7 +39,8 @@ class Sample:
     after: np.ndarray      # the target
     labels: np.ndarray
     edit_mask: np.ndarray  # float HxW in [0, 1]
-    placement: np.ndarray  # HxW: where the target's added objects stand (the renderer is told the same)
+    placement: np.ndarray  # HxW: where the target's added objects stand (the renderer is told the same, and
+                           # a sketch model sees the target's objects as its sketch, as in training)
     request: RenovationRequest
     source: str
 
@@ -109,7 +110,7 @@ def lit_colour_error(image: np.ndarray, region: np.ndarray, colour: tuple[int, i
 def measure(renovator, sample: Sample, features: metrics.Lite0Features) -> dict[str, float]:
     """Render one sample and compare it with the target."""
     start = time.perf_counter()
-    result = renovator.render(sample.before, sample.request, sample.labels, sample.placement)
+    result = renovator.render(sample.before, sample.request, sample.labels, sample.placement, sample.after)
     elapsed = time.perf_counter() - start
     pred, target = metrics.to_tensor(result.after), metrics.to_tensor(sample.after)
     region = torch.from_numpy((sample.edit_mask > 0).astype(np.float32))[None, None]

@@ -32,7 +32,8 @@ def generator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str, Any
                       "decoder_channels": list(model.decoder_channels), "cond_dim": model.cond_dim,
                       "material_dim": model.material_dim, "pretrained": model.pretrained,
                       "use_region_prior": model.region_prior, "prior_dilation": model.prior_dilation,
-                      "placed_types": [t.index for t in catalog.types if t.kind == "additive" and model.placement]}
+                      "placed_types": [t.index for t in catalog.types if t.kind == "additive" and model.placement],
+                      "sketch_blur": model.sketch_blur if model.placement and model.sketch else None}
     if name == "pix2pix_unet":
         downs = round(math.log2(size))
         if 2 ** downs != size or downs < 5:
@@ -40,19 +41,6 @@ def generator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str, Any
         return name, {"num_types": len(catalog.types), "num_labels": NUM_LABELS, "ngf": model.ngf,
                       "num_downs": downs}
     raise UserError(f"unknown model.generator {name!r}; choose attention_unet or pix2pix_unet")
-
-
-def init_generator(generator: torch.nn.Module, source: str) -> None:
-    """Start `generator` from a saved model's weights (`model.init_from`: fine-tuning); same architecture."""
-    from renovate_net.models.store import load_model
-    from renovate_net.tracking import resolve_model
-
-    saved = load_model(resolve_model(source), kind="generator")
-    try:
-        generator.load_state_dict(saved.state_dict())
-    except RuntimeError:
-        raise UserError(f"model.init_from {source}: its generator has another architecture than this config's; "
-                        "fine-tune with the config it was trained with") from None
 
 
 def discriminator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str, Any]]:

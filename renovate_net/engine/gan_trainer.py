@@ -25,7 +25,7 @@ from renovate_net.catalog import load_catalog
 from renovate_net.config import Config, changed_settings
 from renovate_net.engine import checkpoint as ckpt
 from renovate_net.engine.gan_data import make_datasets, train_batches, val_batches
-from renovate_net.engine.gan_setup import (Runtime, discriminator_spec, ema_of, generator_spec, init_generator,
+from renovate_net.engine.gan_setup import (Runtime, discriminator_spec, ema_of, generator_spec,
                                            load_scheduler_state, optimizer_and_schedule, scheduler_state,
                                            start_runtime, stop_runtime)
 from renovate_net.engine.validation import sample_grid, validate
@@ -33,9 +33,11 @@ from renovate_net.errors import UserError
 from renovate_net.losses import discriminator_losses, generator_losses, weighted_total
 from renovate_net.metrics import Lite0Features
 from renovate_net.models import create
-from renovate_net.models.store import save_model
+from renovate_net.models.store import init_weights, save_model
 
-MODEL_INPUTS = ("before", "labels", "active", "material", "colour", "placement")
+# The generator's inputs, in order. "after" is read only inside the added objects' footprints, as their
+# colour sketch (model.sketch); render draws the same objects with the simulator.
+MODEL_INPUTS = ("before", "labels", "active", "material", "colour", "placement", "after")
 # Keys that do not change what is computed: a resumed run may set them differently.
 BOOKKEEPING = {"out_dir", "run_name", "experiment", "register_as", "alias", "train.threads", "train.log_every",
                "train.val_every", "train.checkpoint_every", "data.val_limit", "gan.val_samples"}
@@ -51,7 +53,7 @@ class GANTrainer:
         self.d_spec = discriminator_spec(config, catalog)
         self.G = create("generator", self.g_spec[0], **self.g_spec[1])
         if config.model.init_from:
-            init_generator(self.G, config.model.init_from)
+            init_weights(self.G, config.model.init_from, "generator", "model.init_from")
         self.G.to(runtime.device)
         self.D = create("discriminator", self.d_spec[0], **self.d_spec[1]).to(runtime.device)
         # channels_last also speeds up oneDNN convolutions on CPU (about 25% per step measured on 2 cores)

@@ -1,7 +1,9 @@
 """The segmenter's training loss and its measures on labelled photos.
 
 Loss: cross-entropy with per-class weights where a WALL_OR_ROOF target (LabelMeFacade's `building`) is the
-set {wall, roof}: its likelihood is p(wall) + p(roof) (partial-label learning, e.g. Cour et al., JMLR 2011).
+set {wall, roof}: its likelihood is p(wall) + p(roof) (partial-label learning, e.g. Cour et al., JMLR 2011);
+optionally plus a soft Dice term (Milletari et al., V-Net, 2016) over the classes the IoU is measured on, with
+roof merged into wall as the measure merges it, which weighs small classes (windows, doors) by their overlap.
 Measures: per-class IoU over a whole set of photos (confusion matrix accumulated at each photo's own size),
 and the acceptance mIoU over sky, wall (+roof), window, door, vegetation and ground.
 """
@@ -33,6 +35,21 @@ def segmentation_loss(logits: torch.Tensor, target: torch.Tensor, class_weights:
     log_likelihood = torch.where(either, wall_or_roof, picked)
     weight = class_weights.to(logits.device)[index] * valid
     return -(log_likelihood * weight).sum() / weight.sum().clamp_min(1e-6)
+
+
+def dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """1 - mean soft Dice over the classes present in the batch, roof merged into wall (WALL_OR_ROOF = wall)."""
+    full = F.softmax(logits.float(), dim=1)  # WALL and ROOF are neighbours: wall + roof takes their two places
+    p = torch.cat([full[:, :WALL], full[:, WALL:ROOF + 1].sum(1, keepdim=True), full[:, ROOF + 1:]], dim=1)
+    valid = (target != IGNORE)[:, None]
+    merged = torch.where((target == ROOF) | (target == WALL_OR_ROOF), torch.full_like(target, WALL), target)
+    merged = torch.where(merged > ROOF, merged - 1, merged)  # the ids above roof move down by one
+    onehot = F.one_hot(merged.clamp(max=p.shape[1] - 1), p.shape[1]).permute(0, 3, 1, 2).float() * valid
+    p = p * valid
+    dims = (0, 2, 3)
+    overlap, present = (p * onehot).sum(dims), onehot.sum(dims)
+    dice = (2 * overlap + 1) / (p.sum(dims) + present + 1)
+    return 1 - dice[present > 0].mean()
 
 
 def confusion(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:

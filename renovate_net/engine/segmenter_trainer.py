@@ -22,11 +22,12 @@ from renovate_net.data.labelmefacade import LabelMeFacade
 from renovate_net.data.segmentation import (LabelMeSource, PseudoLabelSource, SyntheticSource, mixed,
                                             train_transform)
 from renovate_net.engine import checkpoint as ckpt
-from renovate_net.engine.segmenter_metrics import MIOU_CLASSES, evaluate, format_table, segmentation_loss
+from renovate_net.engine.segmenter_metrics import (MIOU_CLASSES, dice_loss, evaluate, format_table,
+                                                   segmentation_loss)
 from renovate_net.errors import UserError
 from renovate_net.labels import LABELS, NUM_LABELS
 from renovate_net.models.registry import create
-from renovate_net.models.store import save_model
+from renovate_net.models.store import init_weights, save_model
 from renovate_net.segmenter import Segmenter
 from renovate_net.tracking import start_run
 
@@ -138,7 +139,10 @@ def train_segmenter(config: Config, resume: str | None = None) -> dict[str, floa
     torch.manual_seed(config.seed)
     device = _device(config.device)
     name, kwargs = segmenter_spec(config)
-    model = create("segmenter", name, **kwargs, pretrained=config.segmenter.pretrained and resume is None)
+    seg = config.segmenter
+    model = create("segmenter", name, **kwargs, pretrained=seg.pretrained and not seg.init_from and resume is None)
+    if seg.init_from and resume is None:
+        init_weights(model, seg.init_from, "segmenter", "segmenter.init_from")
     model = model.to(device, memory_format=torch.channels_last)
     optimizer = _optimizer(model, config)
     step = _resume(resume, model, optimizer, config) if resume else 0
@@ -179,27 +183,33 @@ def _loop(config: Config, model, optimizer, step: int, data: TrainingData, run, 
         raise UserError(f"segmenter.class_weights needs {NUM_LABELS} values ({', '.join(LABELS)})")
     device = next(model.parameters()).device
     model.train()
-    losses, started = [], time.perf_counter()
+    losses, started = {"ce": [], "dice": []}, time.perf_counter()
     bar = tqdm(total=train.steps, initial=step, unit="step", mininterval=30)
     for images, targets in loader:
         for group in optimizer.param_groups:
             group["lr"] = group["base_lr"] * _learning_rate_factor(step, config)
         images = images.to(device).contiguous(memory_format=torch.channels_last)
-        loss = segmentation_loss(model(images), targets.to(device), weights)
+        logits, targets = model(images), targets.to(device)
+        terms = {"ce": segmentation_loss(logits, targets, weights)}
+        if seg.dice_weight:
+            terms["dice"] = dice_loss(logits, targets)
+        loss = terms["ce"] + seg.dice_weight * terms.get("dice", 0.0)
         if not torch.isfinite(loss):
             raise UserError(f"training diverged at step {step + 1} (loss {loss.item()}); lower train.lr")
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         step += 1
-        losses.append(loss.item())
+        for key, value in terms.items():
+            losses[key].append(value.item())
         bar.update(1)
         if step % train.log_every == 0 or step == train.steps:
             seconds = time.perf_counter() - started
-            run.log_metrics({"loss/ce": float(np.mean(losses)), "lr": optimizer.param_groups[1]["lr"],
-                             "speed/images_per_s": len(losses) * train.batch_size / seconds}, step=step)
-            bar.set_postfix(loss=f"{np.mean(losses):.3f}")
-            losses, started = [], time.perf_counter()
+            means = {f"loss/{key}": float(np.mean(values)) for key, values in losses.items() if values}
+            run.log_metrics({**means, "lr": optimizer.param_groups[1]["lr"],
+                             "speed/images_per_s": len(losses["ce"]) * train.batch_size / seconds}, step=step)
+            bar.set_postfix(loss=f"{means['loss/ce']:.3f}")
+            losses, started = {"ce": [], "dice": []}, time.perf_counter()
         if step % train.checkpoint_every == 0 or step == train.steps:
             _save_checkpoint(folder, model, optimizer, step, config)
         if step % train.val_every == 0 and step < train.steps:

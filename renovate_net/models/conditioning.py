@@ -68,9 +68,43 @@ def condition_planes(active: torch.Tensor, colour: torch.Tensor, height: int, wi
     return condition_vector(active, colour)[:, :, None, None].expand(-1, -1, height, width)
 
 
+_RGB_TO_XYZ = torch.tensor([[0.4124564, 0.3575761, 0.1804375],
+                            [0.2126729, 0.7151522, 0.0721750],
+                            [0.0193339, 0.1191920, 0.9503041]]) / torch.tensor([0.95047, 1.0, 1.08883])[:, None]
+_EPS, _KAPPA = 216 / 24389, 24389 / 27
+
+
+def scaled_lab(rgb: torch.Tensor) -> torch.Tensor:
+    """[B,3,H,W] sRGB in [0,1] -> CIE Lab (D65) scaled as the request's colours: L/50 - 1, a/100, b/100
+    (`colour.srgb_to_lab`, in torch)."""
+    rgb = rgb.float().clamp(0, 1)
+    linear = torch.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = torch.einsum("ij,bjhw->bihw", _RGB_TO_XYZ.to(rgb.device), linear)
+    f = torch.where(xyz > _EPS, xyz.clamp_min(_EPS) ** (1 / 3), (_KAPPA * xyz + 16) / 116)
+    return torch.stack([(116 * f[:, 1] - 16) / 50 - 1, 5 * (f[:, 0] - f[:, 1]), 2 * (f[:, 1] - f[:, 2])], dim=1)
+
+
+def blur_within(image: torch.Tensor, mask: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Gaussian blur of [B,C,H,W] `image` using only the pixels where [B,1,H,W] `mask` is 1 (normalised
+    convolution, so nothing outside bleeds in); zero outside the mask."""
+    if sigma <= 0:
+        return image * mask
+    radius = max(1, int(3 * sigma + 0.5))
+    taps = torch.exp(-torch.arange(-radius, radius + 1, device=image.device, dtype=image.dtype) ** 2 / (2 * sigma ** 2))
+    taps = taps / taps.sum()
+
+    def blur(x: torch.Tensor) -> torch.Tensor:  # separable: rows, then columns, channel by channel
+        channels = x.shape[1]
+        x = F.conv2d(x, taps.view(1, 1, 1, -1).expand(channels, 1, 1, -1), padding=(0, radius), groups=channels)
+        return F.conv2d(x, taps.view(1, 1, -1, 1).expand(channels, 1, -1, 1), padding=(radius, 0), groups=channels)
+
+    return blur(image * mask) / blur(mask).clamp_min(1e-3) * mask
+
+
 def request_maps(labels_onehot: torch.Tensor, active: torch.Tensor, colour: torch.Tensor,
                  type_regions: torch.Tensor, dilation: int, placement: torch.Tensor | None = None,
-                 placed_types: torch.Tensor | None = None) -> torch.Tensor:
+                 placed_types: torch.Tensor | None = None, drawn: torch.Tensor | None = None,
+                 sketch_blur: float = 0.0) -> torch.Tensor:
     """The request painted onto the photo: where the requested types may edit (the union of their label
     regions, grown by `dilation` pixels because a garage or pool spills over its region's border) and the
     Lab colour asked for there (the mean where two types share a region, 0 elsewhere).
@@ -78,6 +112,11 @@ def request_maps(labels_onehot: torch.Tensor, active: torch.Tensor, colour: torc
     With `placement` ([B,H,W]: 1 + type index of the added object at a pixel, else 0) and `placed_types`
     ([T] bool), those types' maps are where their object stands instead of their whole label region: the
     network is told where to draw the pool, not only that there is one somewhere on the ground.
+
+    With `drawn` too ([B,3,H,W] RGB in [0,1] whose footprint pixels show the objects as the simulator draws
+    them), the colour planes there are the object's own colours, blurred by `sketch_blur` pixels: a colour
+    sketch of water and coping, door and wall, panel cells and frames, which the network turns into the
+    object (SPADE-style layout-to-image, Park et al. 2019, with colours instead of class ids).
 
     labels_onehot [B,L,H,W], active [B,T], colour [B,T,3], type_regions [T,L] -> [B,4,H,W] (prior, L, a, b).
     """
@@ -93,7 +132,13 @@ def request_maps(labels_onehot: torch.Tensor, active: torch.Tensor, colour: torc
         per_type = F.max_pool2d(per_type, (size, 1), stride=1, padding=(dilation, 0))
     prior = per_type.amax(dim=1, keepdim=True)
     colours = torch.einsum("bthw,btc->bchw", per_type, colour * active.unsqueeze(-1))
-    return torch.cat([prior, colours / per_type.sum(dim=1, keepdim=True).clamp(min=1)], dim=1)
+    colours = colours / per_type.sum(dim=1, keepdim=True).clamp(min=1)
+    if drawn is not None and placement is not None and placed_types is not None:
+        footprint = placed_types[(placement - 1).clamp(min=0)] & (placement > 0)
+        footprint = footprint[:, None].to(colours.dtype)
+        sketch = blur_within(scaled_lab(drawn).to(colours.dtype), footprint, sketch_blur)
+        colours = torch.where(footprint > 0, sketch, colours)
+    return torch.cat([prior, colours], dim=1)
 
 
 def type_region_matrix(type_regions: Sequence[int], num_labels: int) -> torch.Tensor:

@@ -103,6 +103,8 @@ class AttentionUNet(nn.Module):
         placed_types: indices of the types whose request map is their object's placement (where the pool,
             garage or solar panels stand, `forward`'s `placement`) rather than their label region; empty for
             models trained without placements.
+        sketch_blur: with placements, also give the network a colour sketch of each added object (the
+            simulator's drawing, `forward`'s `drawn`, blurred by this many pixels); None: no sketch.
         alpha_dead_zone: sigmoid values within this distance of 0 or 1 become exactly 0 or 1.
     """
 
@@ -112,7 +114,7 @@ class AttentionUNet(nn.Module):
                  num_labels: int = NUM_LABELS, decoder_channels: Sequence[int] = (192, 128, 64, 48, 32, 16),
                  cond_dim: int = 128, material_dim: int = 16, pretrained: bool = False,
                  use_region_prior: bool = True, prior_dilation: int = 6, alpha_dead_zone: float = 0.01,
-                 placed_types: Sequence[int] = ()):
+                 placed_types: Sequence[int] = (), sketch_blur: float | None = None):
         super().__init__()
         if len(decoder_channels) != 6:
             raise ValueError(f"decoder_channels needs 6 widths (1/32 ... full resolution), got {decoder_channels}")
@@ -125,6 +127,8 @@ class AttentionUNet(nn.Module):
         placed[list(placed_types)] = True
         self.register_buffer("placed_types", placed, persistent=False)
         self.uses_placement = use_region_prior and len(placed_types) > 0
+        self.uses_sketch = self.uses_placement and sketch_blur is not None
+        self.sketch_blur = sketch_blur or 0.0
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1), persistent=False)
 
@@ -151,14 +155,16 @@ class AttentionUNet(nn.Module):
 
     def forward(self, before: torch.Tensor, labels: torch.Tensor, active: torch.Tensor,
                 material: torch.Tensor, colour: torch.Tensor,
-                placement: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """before [B,3,H,W] in [0,1], labels and placement [B,H,W] int64 -> {rgb, alpha, alpha_logit, after}."""
+                placement: torch.Tensor | None = None, drawn: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """before and drawn [B,3,H,W] in [0,1], labels and placement [B,H,W] int64 -> {rgb, alpha, alpha_logit,
+        after}. `drawn` shows the added objects in their footprints (the simulator's after); see request_maps."""
         onehot = F.one_hot(labels, self.num_labels).permute(0, 3, 1, 2).to(before.dtype)
         inputs = [(before - self.mean) / self.std, onehot]
         if self.use_region_prior:
             inputs.append(request_maps(onehot, active.to(before.dtype), colour.to(before.dtype),
                                        self.type_regions, self.prior_dilation, placement,
-                                       self.placed_types if self.uses_placement else None))
+                                       self.placed_types if self.uses_placement else None,
+                                       drawn if self.uses_sketch else None, self.sketch_blur))
         x_in = torch.cat(inputs, dim=1)
         cond = self.embedding(active, material, colour)
 
@@ -174,16 +180,3 @@ class AttentionUNet(nn.Module):
         alpha = gated_alpha(out[:, 3:], active, self.alpha_dead_zone)
         return {"rgb": rgb, "alpha": alpha, "alpha_logit": out[:, 3:],
                 "after": composite(before.float(), rgb, alpha)}
-
-
-@torch.no_grad()
-def run_generator(model: nn.Module, before: torch.Tensor, labels: torch.Tensor, active: torch.Tensor,
-                  material: torch.Tensor, colour: torch.Tensor,
-                  placement: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-    """Inference on a batch at the model's resolution: {rgb, alpha, after}, float32 on the input's device.
-
-    Render upsamples `rgb` and `alpha` and calls `composite` on the full-resolution photo itself.
-    """
-    model.eval()
-    out = model(before, labels, active, material, colour, placement)
-    return {key: out[key].float() for key in ("rgb", "alpha", "after")}

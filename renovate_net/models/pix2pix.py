@@ -85,10 +85,10 @@ class Pix2PixUNet(nn.Module):
 
     def forward(self, before: torch.Tensor, labels: torch.Tensor, active: torch.Tensor,
                 material: torch.Tensor, colour: torch.Tensor,
-                placement: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """Same interface as the attention U-Net; `material` and `placement` are unused (pix2pix only sees
-        constant colour planes)."""
-        del material, placement
+                placement: torch.Tensor | None = None, drawn: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Same interface as the attention U-Net; `material`, `placement` and `drawn` are unused (pix2pix only
+        sees constant colour planes)."""
+        del material, placement, drawn
         height, width = before.shape[-2:]
         onehot = F.one_hot(labels, self.num_labels).permute(0, 3, 1, 2).to(before.dtype)
         x = torch.cat([before * 2 - 1, onehot, condition_planes(active.to(before.dtype),

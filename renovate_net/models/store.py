@@ -80,3 +80,16 @@ def load_model(folder: str | Path, kind: str | None = None, device: str | torch.
     state = {k: v.to(reference[k].dtype) if k in reference else v for k, v in state.items()}
     model.load_state_dict(state, strict=True)
     return model.to(device).eval()
+
+
+def init_weights(model: nn.Module, source: str, kind: str, setting: str) -> None:
+    """Start `model` from a saved model's weights (fine-tuning): `source` is a model URI or folder of the same
+    architecture; `setting` names the config key in error messages."""
+    from renovate_net.tracking import resolve_model
+
+    saved = load_model(resolve_model(source), kind=kind)
+    try:
+        model.load_state_dict(saved.state_dict())
+    except RuntimeError:
+        raise UserError(f"{setting} {source}: its {kind} has another architecture than this config's; "
+                        "fine-tune with the config it was trained with") from None
