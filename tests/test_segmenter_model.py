@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
-from renovate_net.engine.segmenter_metrics import confusion, iou_table, segmentation_loss
+from renovate_net.engine.segmenter_metrics import confusion, dice_loss, iou_table, segmentation_loss
 from renovate_net.labels import LABEL_ID, NUM_LABELS
 from renovate_net.models import create
 from renovate_net.models.pretrained import lite0_imagenet_state_dict, map_by_position
@@ -69,6 +69,18 @@ def test_building_pixels_accept_wall_or_roof_and_ignore_is_ignored():
     assert segmentation_loss(_logits_for(LABEL_ID["roof"]), wall, weights) > 1.0
     mixed = torch.tensor([[[LABEL_ID["sky"], IGNORE], [IGNORE, IGNORE]]])
     assert segmentation_loss(_logits_for(LABEL_ID["sky"]), mixed, weights) < 0.05
+
+
+def test_dice_term_measures_overlap_with_roof_as_wall_and_ignores_ignore():
+    target = torch.tensor([[[WALL_OR_ROOF, LABEL_ID["roof"], LABEL_ID["window"], IGNORE]]])
+    right = torch.zeros(1, NUM_LABELS, 1, 4)
+    for column, label in enumerate([LABEL_ID["roof"], LABEL_ID["wall"], LABEL_ID["window"], LABEL_ID["sky"]]):
+        right[0, label, 0, column] = 20.0
+    assert dice_loss(right, target) < 1e-3  # roof and wall are one class here; the ignored pixel counts for nothing
+    wrong = right.clone()
+    wrong[0, :, 0, 2] = 0
+    wrong[0, LABEL_ID["wall"], 0, 2] = 20.0  # the window called wall
+    assert dice_loss(wrong, target) > 0.3
 
 
 def test_class_weights_weigh_the_loss():

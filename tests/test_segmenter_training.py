@@ -145,6 +145,17 @@ def test_train_registers_a_segmenter_that_segment_can_load(tmp_path, rng):
     train(config, resume=str(tmp_path / "runs" / "tiny"))
     assert resolve_model("models:/facade-segmenter/2").exists()
 
+    # fine-tuning with the Dice term starts from the registered weights
+    settings = config.to_dict()
+    tuned = config.__class__({**settings, "run_name": "tuned", "register_as": "tuned", "train": {**settings["train"], "steps": 0},
+                              "segmenter": {**settings["segmenter"], "init_from": "models:/facade-segmenter/1",
+                                            "dice_weight": 1.0}})
+    train(tuned)
+    first = Segmenter.from_uri("models:/facade-segmenter/1").model.state_dict()
+    for key, value in Segmenter.from_uri("models:/tuned@champion").model.state_dict().items():
+        assert torch.equal(value, first[key]), key
+    train(config.__class__({**tuned.to_dict(), "run_name": "dice", "train": {**settings["train"], "steps": 2}}))
+
 
 def test_grabcut_finds_the_roof_of_a_procedural_house(rng):
     for _ in range(3):
