@@ -2,7 +2,8 @@
 
 The pool is a rectangle on the ground plane (see `scene.ground_coords`), so it appears as a trapezoid in
 perspective. It is placed where its whole footprint lies on free ground, at least 80 % of it lawn
-(a pool goes in a garden), else flat free ground (a paved front yard: what most street-side photos show). The water mixes
+(a pool goes in a garden), else flat free ground as near the house as it fits (a paved front yard: what most
+street-side photos show, rather than the street in front of it). The water mixes
 the liner colour, darker towards the deep end, with the photo's sky by a Fresnel term that grows with
 distance (grazing view), with ripples; the far inner wall shows as a dark band under the coping, and the
 sun-side wall shades the water next to it. The coping is stone slabs lit by the ground's own shading.
@@ -61,8 +62,9 @@ def _site(canvas: Canvas, rng: np.random.Generator):
                 sites.append((xc, z_near, length, depth, x_m, z_m, outer))
                 if len(sites) == 4:
                     break
-        if sites:  # of a few places that fit, the one the photo shows largest
-            return max(sites, key=lambda site: site[-1].sum())
+        if sites:  # of a few places that fit: on a lawn the one the photo shows largest; on paving the one
+            # nearest the house (the farthest from the camera), a yard rather than the street in front of it
+            return max(sites, key=(lambda site: site[-1].sum()) if surface is lawn else (lambda site: site[1]))
     return None
 
 
