@@ -5,6 +5,10 @@ Labels come from a segmenter (`--model`, default the registered champion) or fro
 
   .venv/bin/python tools/segmenter_sheet.py ../shared/data/houses --pick 12 -o houses_sheet.png
   .venv/bin/python tools/segmenter_sheet.py ../shared/data/houses --labels data/houses-pseudo -o review.png
+  .venv/bin/python tools/segmenter_sheet.py --labelme ../shared/data/labelmefacade --pick 8 -o heldout.png
+
+`--labelme` shows the segmenter's held-out LabelMeFacade photos (configs/base.yaml's holdout and seed) as
+photo | ground truth | prediction.
 """
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
+from renovate_net.config import load_config
+from renovate_net.data.labelmefacade import LabelMeFacade, read_labels
 from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
 from renovate_net.imaging import load_image, save_image
 from renovate_net.labels import LABELS, PALETTE
@@ -29,14 +35,19 @@ def evenly_spaced(paths: list[Path], count: int) -> list[Path]:
     return paths if count <= 0 or count >= len(paths) else [paths[i * len(paths) // count] for i in range(count)]
 
 
-def tile(image: np.ndarray, labels: np.ndarray, title: str) -> np.ndarray:
-    """Photo and overlay side by side at TILE_WIDTH each, with the photo's name. Training-only ids of
-    pseudo-labels show too: wall-or-roof in pink, no label in white."""
-    shown = overlay(image, np.where(labels < len(PALETTE), labels, 0).astype(np.uint8), 0.55)
-    shown[labels == WALL_OR_ROOF] = (255, 170, 210)
-    shown[labels == IGNORE] = 255
+def shown(image: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The label overlay. Training-only ids of pseudo-labels show too: wall-or-roof in pink, no label in white."""
+    out = overlay(image, np.where(labels < len(PALETTE), labels, 0).astype(np.uint8), 0.55)
+    out[labels == WALL_OR_ROOF] = (255, 170, 210)
+    out[labels == IGNORE] = 255
+    return out
+
+
+def tile(image: np.ndarray, labels: list[np.ndarray], title: str) -> np.ndarray:
+    """Photo and an overlay of each label map side by side at TILE_WIDTH each, with the photo's name."""
     height = int(round(image.shape[0] * TILE_WIDTH / image.shape[1]))
-    pair = [cv2.resize(im, (TILE_WIDTH, height), interpolation=cv2.INTER_AREA) for im in (image, shown)]
+    pair = [cv2.resize(im, (TILE_WIDTH, height), interpolation=cv2.INTER_AREA)
+            for im in [image] + [shown(image, label) for label in labels]]
     canvas = Image.fromarray(np.concatenate(pair, axis=1))
     ImageDraw.Draw(canvas).text((4, 4), title, fill=(255, 255, 0))
     return np.asarray(canvas)
@@ -63,7 +74,9 @@ def grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("photos", nargs="+", type=Path, help="photo files or folders")
+    parser.add_argument("photos", nargs="*", type=Path, help="photo files or folders")
+    parser.add_argument("--labelme", type=Path, default=None,
+                        help="LabelMeFacade folder: show its held-out photos with their ground truth instead")
     parser.add_argument("-o", "--output", type=Path, required=True, help="sheet PNG to write")
     parser.add_argument("--model", default=DEFAULT_URI, help="segmenter URI or folder (ignored with --labels)")
     parser.add_argument("--labels", type=Path, default=None, help="folder of <stem>.png label maps to show instead")
@@ -71,9 +84,17 @@ def main() -> None:
     parser.add_argument("--columns", type=int, default=2, help="photo|overlay pairs per row")
     parser.add_argument("--force", action="store_true", help="overwrite the sheet")
     args = parser.parse_args()
-    paths = [p for arg in args.photos for p in (sorted(arg.iterdir()) if arg.is_dir() else [arg])
-             if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
-    paths = evenly_spaced(paths, args.pick)
+    truth = None
+    if args.labelme is not None:
+        base = load_config(None).segmenter
+        dataset = LabelMeFacade(args.labelme)
+        held_out = evenly_spaced(dataset.split(base.holdout, base.holdout_seed)[1], args.pick)
+        paths = [dataset.paths(name)[0] for name in held_out]
+        truth = [read_labels(dataset.paths(name)[1]) for name in held_out]
+    else:
+        paths = [p for arg in args.photos for p in (sorted(arg.iterdir()) if arg.is_dir() else [arg])
+                 if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
+        paths = evenly_spaced(paths, args.pick)
     if args.labels is not None:
         paths = [p for p in paths if (args.labels / f"{p.stem}.png").exists()]
     images = [load_image(p) for p in paths]
@@ -81,7 +102,8 @@ def main() -> None:
         labels = [np.asarray(Image.open(args.labels / f"{p.stem}.png")) for p in paths]
     else:
         labels = Segmenter.from_uri(args.model).predict_batch(images)
-    tiles = [tile(image, label, p.name) for p, image, label in zip(paths, images, labels)]
+    shows = [[t, label] for t, label in zip(truth, labels)] if truth is not None else [[label] for label in labels]
+    tiles = [tile(image, show, p.name) for p, image, show in zip(paths, images, shows)]
     save_image(grid(tiles, args.columns), args.output, force=args.force)
     print(f"wrote {args.output} ({len(tiles)} photos)")
 
