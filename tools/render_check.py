@@ -92,17 +92,17 @@ def colour_rows(photos: list[Path], work: Path) -> None:
         print(f"| {colour} | {len(errors)} | {np.median(errors):.2f} | {max(errors):.2f} |", flush=True)
 
 
-def realism_row(photos: list[Path], work: Path) -> None:
+def realism_row(photos: list[Path], work: Path, types: list[str]) -> None:
     rendered, reference = photos[0::2], photos[1::2]
-    out = work / "realism"
-    render(rendered, REALISM, out)  # photos refused (no room for solar panels) drop out of the comparison
+    out = work / f"realism-{'+'.join(types)}"
+    render(rendered, types, out)  # photos refused (no room for solar panels) drop out of the comparison
     features = metrics.Lite0Features(pretrained=True)
     real = pooled_features(features, [load_image(p) for p in reference])
     befores = [before.astype(np.uint8) for _, before, _, _ in outputs(rendered, out)]
     afters = [after.astype(np.uint8) for _, _, after, _ in outputs(rendered, out)]
     kid_before = metrics.kid(real, pooled_features(features, befores)) * 1e3
     kid_after = metrics.kid(real, pooled_features(features, afters)) * 1e3
-    print(f"\n| realism ({'+'.join(REALISM)}) | rendered | reference | KID before x1e-3 | KID after x1e-3 | gap |")
+    print(f"\n| realism ({'+'.join(types)}) | rendered | reference | KID before x1e-3 | KID after x1e-3 | gap |")
     print("|---|---|---|---|---|---|")
     print(f"| | {len(afters)} of {len(rendered)} | {len(reference)} | {kid_before:.3f} | {kid_after:.3f} | "
           f"{kid_after - kid_before:+.3f} |")
@@ -122,6 +122,9 @@ def main() -> None:
                         help="folder for the realism check (default --photos): half rendered, half reference")
     parser.add_argument("--skip", nargs="*", default=[], choices=["preservation", "colour", "realism"])
     parser.add_argument("--model", default=None, help="generator URI (default renovate-net@champion)")
+    parser.add_argument("--realism-types", nargs="+", action="append", default=None, metavar="TYPE",
+                        help=f"request of the realism check (default {' '.join(REALISM)}); repeat for several "
+                             "requests, e.g. to see which type moves the KID")
     args = parser.parse_args()
     if args.model:
         MODEL.extend(["--model", args.model])
@@ -134,7 +137,8 @@ def main() -> None:
         if "colour" not in args.skip:
             colour_rows(photos[:args.colour_count], work)
         if "realism" not in args.skip:
-            realism_row(list_photos(args.realism_photos or args.photos), work)
+            for types in args.realism_types or [REALISM]:
+                realism_row(list_photos(args.realism_photos or args.photos), work, types)
 
 
 if __name__ == "__main__":
