@@ -12,7 +12,8 @@ For each request below it renders `--count` photos in one batch and prints, per 
   coverage     smallest and largest share of the photo inside the edit mask
 Then the colour check (`--color facade-insulation=#RRGGBB`: median CIEDE2000 of the lit half of the edited
 wall to the asked colour) and the realism check: KID (EfficientNet-Lite0 features) of renders of one half of
-the photos against the real other half, minus the same for the unrendered photos (x 1e-3).
+the photos against the real other half, minus the same for the unrendered photos (x 1e-3). With
+`--realism-own-colour` each realism request also runs with the facade in each photo's own wall colour.
 """
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ import numpy as np
 from PIL import Image
 
 from renovate_net import metrics
-from renovate_net.colour import parse_hex
+from renovate_net.colour import parse_hex, to_hex
 from renovate_net.engine.evaluator import lit_colour_error, pooled_features
 from renovate_net.imaging import load_image
+from renovate_net.labels import LABEL_ID
+from renovate_net.segmenter import Segmenter
 
 REQUESTS = [["facade-insulation", "windows"], ["pool"], ["solar-panels", "roof"], ["garage", "driveway"],
             ["facade-cladding"]]
@@ -92,17 +95,34 @@ def colour_rows(photos: list[Path], work: Path) -> None:
         print(f"| {colour} | {len(errors)} | {np.median(errors):.2f} | {max(errors):.2f} |", flush=True)
 
 
-def realism_row(photos: list[Path], work: Path, types: list[str]) -> None:
+def wall_colour(photo: Path, segmenter) -> str | None:
+    """The photo's own wall colour (median of its wall pixels) as #RRGGBB, None when it shows no wall."""
+    image = load_image(photo)
+    wall = segmenter.predict(image) == LABEL_ID["wall"]
+    return to_hex(tuple(int(c) for c in np.median(image[wall], axis=0))) if wall.any() else None
+
+
+def realism_row(photos: list[Path], work: Path, types: list[str], own_colour: bool = False) -> None:
+    """With `own_colour`, the facade types ask for each photo's own wall colour (one render call per photo):
+    the renders keep the photos' spread of wall colours, so the KID gap measures how real the new surfaces
+    look, not that every house became white."""
     rendered, reference = photos[0::2], photos[1::2]
-    out = work / f"realism-{'+'.join(types)}"
-    render(rendered, types, out)  # photos refused (no room for solar panels) drop out of the comparison
+    out = work / f"realism-{'+'.join(types)}{'-own' if own_colour else ''}"
+    if own_colour:
+        segmenter = Segmenter.from_uri()
+        for photo in rendered:
+            colour = wall_colour(photo, segmenter)
+            extra = [arg for t in types if t.startswith("facade-") and colour for arg in ("--color", f"{t}={colour}")]
+            render([photo], types, out, extra)
+    else:
+        render(rendered, types, out)  # photos refused (no room for solar panels) drop out of the comparison
     features = metrics.Lite0Features(pretrained=True)
     real = pooled_features(features, [load_image(p) for p in reference])
     befores = [before.astype(np.uint8) for _, before, _, _ in outputs(rendered, out)]
     afters = [after.astype(np.uint8) for _, _, after, _ in outputs(rendered, out)]
     kid_before = metrics.kid(real, pooled_features(features, befores)) * 1e3
     kid_after = metrics.kid(real, pooled_features(features, afters)) * 1e3
-    print(f"\n| realism ({'+'.join(types)}) | rendered | reference | KID before x1e-3 | KID after x1e-3 | gap |")
+    print(f"\n| realism ({'+'.join(types)}{', own wall colour' if own_colour else ''}) | rendered | reference | KID before x1e-3 | KID after x1e-3 | gap |")
     print("|---|---|---|---|---|---|")
     print(f"| | {len(afters)} of {len(rendered)} | {len(reference)} | {kid_before:.3f} | {kid_after:.3f} | "
           f"{kid_after - kid_before:+.3f} |")
@@ -125,6 +145,8 @@ def main() -> None:
     parser.add_argument("--realism-types", nargs="+", action="append", default=None, metavar="TYPE",
                         help=f"request of the realism check (default {' '.join(REALISM)}); repeat for several "
                              "requests, e.g. to see which type moves the KID")
+    parser.add_argument("--realism-own-colour", action="store_true",
+                        help="also run each realism request with the facade in each photo's own wall colour")
     args = parser.parse_args()
     if args.model:
         MODEL.extend(["--model", args.model])
@@ -138,7 +160,8 @@ def main() -> None:
             colour_rows(photos[:args.colour_count], work)
         if "realism" not in args.skip:
             for types in args.realism_types or [REALISM]:
-                realism_row(list_photos(args.realism_photos or args.photos), work, types)
+                for own_colour in [False, True] if args.realism_own_colour else [False]:
+                    realism_row(list_photos(args.realism_photos or args.photos), work, types, own_colour)
 
 
 if __name__ == "__main__":
