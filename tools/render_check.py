@@ -47,10 +47,11 @@ def render(photos: list[Path], types: list[str], out: Path, extra: list[str] = (
     command = [sys.executable, "-m", "renovate_net", "render", *map(str, photos),
                *(arg for t in types for arg in ("--type", t)), *extra, *MODEL, "-o", str(out), "--save-edit-mask"]
     started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)  # -o is a folder, also for one photo
     done = subprocess.run(command, cwd=out.parent, capture_output=True, text=True)
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"render failed: {done.stderr.strip().splitlines()[-1:]}")
     refused = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("error:")]
+    if done.returncode not in (0, 1) and not (len(photos) == 1 and "in this photo; use a photo" in done.stderr):  # refused: no room
+        raise SystemExit(f"render failed: {done.stderr.strip().splitlines()[-1:]}")
     return time.perf_counter() - started, refused
 
 
