@@ -33,20 +33,20 @@ def linear_to_srgb(lin: np.ndarray) -> np.ndarray:
     return np.where(lin <= 0.0031308, lin * 12.92, 1.055 * lin ** (1 / 2.4) - 0.055)
 
 
-_RGB_TO_XYZ = np.array([
+RGB_TO_XYZ = np.array([
     [0.4124564, 0.3575761, 0.1804375],
     [0.2126729, 0.7151522, 0.0721750],
     [0.0193339, 0.1191920, 0.9503041],
 ])
-_XYZ_TO_RGB = np.linalg.inv(_RGB_TO_XYZ)
-_WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
-_EPS, _KAPPA = 216 / 24389, 24389 / 27  # CIE's exact constants for the linear segment near black
+XYZ_TO_RGB = np.linalg.inv(RGB_TO_XYZ)
+WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
+LAB_EPSILON, LAB_KAPPA = 216 / 24389, 24389 / 27  # CIE's exact constants for the linear segment near black
 
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
     """sRGB in [0, 1], shape (..., 3) -> CIE Lab (D65), shape (..., 3); L in [0, 100]."""
-    xyz = srgb_to_linear(rgb) @ _RGB_TO_XYZ.T / _WHITE_D65
-    f = np.where(xyz > _EPS, np.cbrt(xyz), (_KAPPA * xyz + 16) / 116)
+    xyz = srgb_to_linear(rgb) @ RGB_TO_XYZ.T / WHITE_D65
+    f = np.where(xyz > LAB_EPSILON, np.cbrt(xyz), (LAB_KAPPA * xyz + 16) / 116)
     lab_l = 116 * f[..., 1] - 16
     lab_a = 500 * (f[..., 0] - f[..., 1])
     lab_b = 200 * (f[..., 1] - f[..., 2])
@@ -58,5 +58,5 @@ def lab_to_srgb(lab: np.ndarray) -> np.ndarray:
     lab = np.asarray(lab, dtype=np.float64)
     fy = (lab[..., 0] + 16) / 116
     f = np.stack([fy + lab[..., 1] / 500, fy, fy - lab[..., 2] / 200], axis=-1)
-    xyz = np.where(f ** 3 > _EPS, f ** 3, (116 * f - 16) / _KAPPA) * _WHITE_D65
-    return linear_to_srgb(xyz @ _XYZ_TO_RGB.T)
+    xyz = np.where(f ** 3 > LAB_EPSILON, f ** 3, (116 * f - 16) / LAB_KAPPA) * WHITE_D65
+    return linear_to_srgb(xyz @ XYZ_TO_RGB.T)

@@ -14,6 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from renovate_net.colour import LAB_EPSILON, LAB_KAPPA, RGB_TO_XYZ, WHITE_D65
+
 
 class RenovationEmbedding(nn.Module):
     """multi-hot types ⊕ learned material embeddings ⊕ Lab colours -> MLP -> one vector per request.
@@ -68,10 +70,7 @@ def condition_planes(active: torch.Tensor, colour: torch.Tensor, height: int, wi
     return condition_vector(active, colour)[:, :, None, None].expand(-1, -1, height, width)
 
 
-_RGB_TO_XYZ = torch.tensor([[0.4124564, 0.3575761, 0.1804375],
-                            [0.2126729, 0.7151522, 0.0721750],
-                            [0.0193339, 0.1191920, 0.9503041]]) / torch.tensor([0.95047, 1.0, 1.08883])[:, None]
-_EPS, _KAPPA = 216 / 24389, 24389 / 27
+_RGB_TO_XYZ_D65 = torch.from_numpy(RGB_TO_XYZ / WHITE_D65[:, None]).float()  # linear sRGB -> XYZ / white
 
 
 def scaled_lab(rgb: torch.Tensor) -> torch.Tensor:
@@ -79,8 +78,8 @@ def scaled_lab(rgb: torch.Tensor) -> torch.Tensor:
     (`colour.srgb_to_lab`, in torch)."""
     rgb = rgb.float().clamp(0, 1)
     linear = torch.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    xyz = torch.einsum("ij,bjhw->bihw", _RGB_TO_XYZ.to(rgb.device), linear)
-    f = torch.where(xyz > _EPS, xyz.clamp_min(_EPS) ** (1 / 3), (_KAPPA * xyz + 16) / 116)
+    xyz = torch.einsum("ij,bjhw->bihw", _RGB_TO_XYZ_D65.to(rgb.device), linear)
+    f = torch.where(xyz > LAB_EPSILON, xyz.clamp_min(LAB_EPSILON) ** (1 / 3), (LAB_KAPPA * xyz + 16) / 116)
     return torch.stack([(116 * f[:, 1] - 16) / 50 - 1, 5 * (f[:, 0] - f[:, 1]), 2 * (f[:, 1] - f[:, 2])], dim=1)
 
 
