@@ -120,10 +120,13 @@ def request_maps(labels_onehot: torch.Tensor, active: torch.Tensor, colour: torc
     labels_onehot [B,L,H,W], active [B,T], colour [B,T,3], type_regions [T,L] -> [B,4,H,W] (prior, L, a, b).
     """
     per_type = torch.einsum("tl,blhw->bthw", type_regions.to(labels_onehot.dtype), labels_onehot)
+    footprint = None  # [B,1,H,W]: where an added object of a placed type stands
     if placement is not None and placed_types is not None:
         num_types = type_regions.shape[0]
         stands = F.one_hot(placement, num_types + 1)[..., 1:].permute(0, 3, 1, 2).to(per_type.dtype)
-        per_type = torch.where(placed_types[None, :, None, None], stands, per_type)
+        placed = placed_types[None, :, None, None]
+        per_type = torch.where(placed, stands, per_type)
+        footprint = (stands * placed).amax(dim=1, keepdim=True)
     per_type = per_type * active[:, :, None, None]
     if dilation > 0:
         size = 2 * dilation + 1  # a square max filter, as two 1-D passes (exact, and ~5x faster at 256 px)
@@ -132,9 +135,7 @@ def request_maps(labels_onehot: torch.Tensor, active: torch.Tensor, colour: torc
     prior = per_type.amax(dim=1, keepdim=True)
     colours = torch.einsum("bthw,btc->bchw", per_type, colour * active.unsqueeze(-1))
     colours = colours / per_type.sum(dim=1, keepdim=True).clamp(min=1)
-    if drawn is not None and placement is not None and placed_types is not None:
-        footprint = placed_types[(placement - 1).clamp(min=0)] & (placement > 0)
-        footprint = footprint[:, None].to(colours.dtype)
+    if drawn is not None and footprint is not None:
         sketch = blur_within(scaled_lab(drawn).to(colours.dtype), footprint, sketch_blur)
         colours = torch.where(footprint > 0, sketch, colours)
     return torch.cat([prior, colours], dim=1)
