@@ -10,7 +10,9 @@ generators trained with sketches also see the simulator's drawing of them, blurr
 
 The composite is residual: what the generator changed at its working size (rgb minus the photo it saw)
 is upsampled and added onto the full-resolution photo, so the photo's own fine detail (edges, leaves,
-joints) stays sharp under the edit instead of being replaced by a 256-px picture blown up.
+joints) stays sharp under the edit instead of being replaced by a 256-px picture blown up. Where an added
+object stands, the fine detail is the object's: the drawing's own high frequencies (its difference from the
+photo, less what the generator saw of that difference) replace the lawn or paving texture under it.
 """
 from __future__ import annotations
 
@@ -120,7 +122,7 @@ class Renovator:
         size = working_size(width, height, self.image_size, self.multiple)
         small = np.array(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
         small_labels = np.array(Image.fromarray(labels).resize(size, Image.Resampling.NEAREST))
-        small_placement = small_drawn = None
+        small_placement = small_drawn = footprint = None
         if not getattr(self.generator, "uses_placement", False):
             placement = None  # a generator trained without placements neither sees nor is gated by one
         else:
@@ -136,6 +138,7 @@ class Renovator:
                                     "them drawn, beside their placement")
                 small_drawn = np.array(Image.fromarray(drawn).resize(size, Image.Resampling.LANCZOS))
                 small_drawn = torch.from_numpy(small_drawn).permute(2, 0, 1).float().div(255)[None].to(self.device)
+                footprint = placement > 0
         seen = torch.from_numpy(small).permute(2, 0, 1).float().div(255)
         arrays = condition_arrays(request)
         out = self.generator(
@@ -150,15 +153,22 @@ class Renovator:
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
             rgb, gate = torch.from_numpy(locked).permute(2, 0, 1), edit_gate(labels, request, placement)
-        after, edit = composite_full(image, rgb, alpha, seen, gate)
+        objects = None if footprint is None else (drawn, small_drawn[0].cpu(), footprint)
+        after, edit = composite_full(image, rgb, alpha, seen, gate, objects)
         return Rendered(after, edit, labels)
 
 
 def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, seen: torch.Tensor,
-                   gate: np.ndarray | None = None, band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
+                   gate: np.ndarray | None = None,
+                   objects: tuple[np.ndarray, torch.Tensor, np.ndarray] | None = None,
+                   band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
     """Composite the generator's working-size output onto the full-size photo:
     after = photo + alpha * up(rgb - seen), with `seen` the working-size photo the generator was given
     (rgb and seen [3, h, w], alpha [1, h, w], in [0, 1]). Where `gate` (HxW bool) is False alpha is 0.
+    `objects` = (drawn HxWx3 uint8, drawn_seen [3, h, w], footprint HxW bool): the photo with the added objects
+    drawn, at full and at working size, and where they stand. Inside the footprint the residual also gets the
+    drawing's fine detail, (drawn - photo) - up(drawn_seen - seen), so an object shows its own edges and
+    texture instead of the photo's lawn or paving under a colour shift, and alpha is 1 there.
 
     Upsampling is bilinear, a band of rows at a time, so a 12-megapixel photo never holds full-size float
     copies. Returns the after photo (uint8) and the edit mask (uint8, 0 exactly where the pixel is unchanged).
@@ -166,13 +176,21 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     height, width = image.shape[:2]
     after = image.copy()
     edit = np.zeros((height, width), np.uint8)
-    for rows, up in bilinear_bands(torch.cat([rgb - seen, alpha]), height, width, band):
+    small = [rgb - seen, alpha] + ([] if objects is None else [objects[1] - seen])
+    for rows, up in bilinear_bands(torch.cat(small), height, width, band):
         up = up.numpy()
         weight = up[3] if gate is None else up[3] * gate[rows]
+        if objects is not None:  # an added object is opaque where it stands (the training targets' alpha is ~1)
+            weight = np.maximum(weight, objects[2][rows])
         if not (weight > 0).any():
             continue
         before = image[rows].astype(np.float32)
-        mixed = before + weight[..., None] * up[:3].transpose(1, 2, 0) * 255.0
+        change = up[:3].transpose(1, 2, 0) * 255.0
+        if objects is not None:
+            drawn, _, footprint = objects
+            detail = drawn[rows].astype(np.float32) - before - up[4:].transpose(1, 2, 0) * 255.0
+            change += detail * footprint[rows, :, None]
+        mixed = before + weight[..., None] * change
         result = np.where((weight > 0)[..., None], np.clip(np.rint(mixed), 0, 255), before).astype(np.uint8)
         after[rows] = result
         changed = (result != image[rows]).any(axis=-1)

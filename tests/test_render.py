@@ -157,6 +157,28 @@ def test_residual_composite_keeps_the_photos_detail():
     assert np.array_equal(gated, image)
 
 
+def test_an_added_object_is_opaque_and_keeps_its_own_detail():
+    from renovate_net.inference import composite_full
+
+    rng = np.random.default_rng(2)
+    image = rng.integers(40, 200, (48, 64, 3), dtype=np.uint8)   # the lawn's full-size detail
+    drawn = image.copy()
+    drawn[12:36, 16:48] = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)  # the object's own full-size detail
+    footprint = np.zeros((48, 64), bool)
+    footprint[12:36, 16:48] = True
+    seen = torch.from_numpy(image).permute(2, 0, 1).float().div(255)[:, ::4, ::4].contiguous()
+    drawn_seen = torch.from_numpy(drawn).permute(2, 0, 1).float().div(255)[:, ::4, ::4].contiguous()
+    closed = torch.zeros(1, 12, 16)   # even where the generator's alpha stays shut
+    # A generator that draws the sketch exactly: the object at full size, its detail included, nothing else.
+    after, edit = composite_full(image, drawn_seen, closed, seen, objects=(drawn, drawn_seen, footprint))
+    assert np.abs(after.astype(int) - drawn.astype(int)).max() <= 1
+    assert (edit[footprint] == 255).all() and not edit[~footprint].any()
+    # One that draws it 30 levels darker: that change, on the object's detail, not the lawn's.
+    darker, _ = composite_full(image, drawn_seen - 30 / 255, closed, seen, objects=(drawn, drawn_seen, footprint))
+    inside = darker[footprint].astype(int) - drawn[footprint].astype(int)
+    assert np.abs(inside[(drawn[footprint] > 40).all(1)] + 30).max() <= 1
+
+
 @pytest.fixture(scope="module")
 def placed_model_dir(tmp_path_factory):
     """A tiny generator told where added objects stand (`model.placement`)."""
