@@ -176,18 +176,18 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     height, width = image.shape[:2]
     after = image.copy()
     edit = np.zeros((height, width), np.uint8)
-    small = [rgb - seen, alpha] + ([] if objects is None else [objects[1] - seen])
+    drawn, drawn_seen, footprint = objects if objects is not None else (None, None, None)
+    small = [rgb - seen, alpha] + ([] if objects is None else [drawn_seen - seen])
     for rows, up in bilinear_bands(torch.cat(small), height, width, band):
         up = up.numpy()
         weight = up[3] if gate is None else up[3] * gate[rows]
         if objects is not None:  # an added object is opaque where it stands (the training targets' alpha is ~1)
-            weight = np.maximum(weight, objects[2][rows])
+            weight = np.maximum(weight, footprint[rows])
         if not (weight > 0).any():
             continue
         before = image[rows].astype(np.float32)
         change = up[:3].transpose(1, 2, 0) * 255.0
         if objects is not None:
-            drawn, _, footprint = objects
             detail = drawn[rows].astype(np.float32) - before - up[4:].transpose(1, 2, 0) * 255.0
             change += detail * footprint[rows, :, None]
         mixed = before + weight[..., None] * change
