@@ -23,8 +23,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
-from renovate_net.label_guidance import edit_gate, lock_colours
+from renovate_net.label_guidance import edit_gate, lock_colours, missing_regions
 from renovate_net.request import RenovationRequest, condition_arrays
 from renovate_net.resize import BAND_ROWS, bilinear_bands
 
@@ -53,6 +54,7 @@ class Rendered:
     after: np.ndarray      # HxWx3 uint8, the input's size
     edit_mask: np.ndarray  # HxW uint8: 0 = input pixel unchanged, alpha x 255 elsewhere
     labels: np.ndarray     # HxW uint8 facade labels used
+    missing: tuple[str, ...] = ()  # re-surfacing types with (nearly) none of their region in the photo
 
 
 class Renovator:
@@ -155,7 +157,7 @@ class Renovator:
             rgb, gate = torch.from_numpy(locked).permute(2, 0, 1), edit_gate(labels, request, placement)
         objects = None if footprint is None else (drawn, small_drawn[0].cpu(), footprint)
         after, edit = composite_full(image, rgb, alpha, seen, gate, objects)
-        return Rendered(after, edit, labels)
+        return Rendered(after, edit, labels, tuple(missing_regions(labels, request)))
 
 
 def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, seen: torch.Tensor,
@@ -254,6 +256,10 @@ def render_files(images: list[str], request: RenovationRequest, output: str | No
         try:
             image, labels = first or read(source)
             result = renovator.render(image, request, labels)
+            for type_id in result.missing:
+                region = load_catalog().type(type_id).edits
+                report(f"warning: {source}: --type {type_id}: no {region} found in this photo, so it is left as it "
+                       f"was; give --mask LABELS.png if the segmenter missed it")
             save_image(result.after, target, force=force)
             if save_edit_mask:
                 save_image(result.edit_mask, edit_mask_path(target), force=force)

@@ -10,6 +10,8 @@
   that the median colour of its lit half is the material's (or the user's `--color`) colour, keeping the
   generated texture and shading. Window frames are thin against the glass around them, so they are left as
   generated.
+- Missing regions: a re-surfacing type whose label region is (nearly) absent from the photo, a driveway with
+  no ground in view, has nothing to change; render says so instead of returning the photo as if renovated.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from renovate_net.request import RenovationRequest
 GATE_MARGIN = 2        # px beyond the label region (the simulator feathers re-surfaced edges with sigma 0.6)
 SHADOW_REACH = 0.03    # of the photo's long side, around a placed object (a garage's cast shadow: ~0.8 m)
 MIN_LOCK_PIXELS = 50   # fewer generated pixels in a region than this: too few to measure its colour
+MIN_REGION_SHARE = 5e-4  # of the photo: a re-surfacing type's label region smaller than this is missing
 
 
 def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None) -> np.ndarray | None:
@@ -64,3 +67,11 @@ def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request
         shift = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0) - np.median(lit, axis=0)
         out[area] = lab_to_srgb(lab + shift)
     return out.astype(np.float32)
+
+
+def missing_regions(labels: np.ndarray, request: RenovationRequest) -> list[str]:
+    """Ids of the request's re-surfacing types whose label region covers less than MIN_REGION_SHARE of the photo."""
+    catalog = load_catalog()
+    return [choice.type_id for choice in request.choices
+            if (kind := catalog.type(choice.type_id)).kind == "resurface"
+            and (labels == kind.region_id).mean() < MIN_REGION_SHARE]

@@ -64,6 +64,17 @@ def test_output_option_and_no_overwrite(photo, model_dir):
     assert render(*args, "--force").exit_code == 0
 
 
+def test_a_type_whose_region_is_missing_is_named_in_a_warning(photo, model_dir):
+    args = [photo / "house.png", "--mask", photo / "labels.png", "--model", model_dir, "--force"]
+    result = render(*args, "--type", "facade-insulation", "--type", "windows")  # the mask has no window
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and "--type windows: no window found" in warnings[0], result.output
+    assert (photo / "house_after.png").exists()
+    result = render(*args, "--type", "facade-insulation", "--type", "driveway")
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
+
+
 def test_grayscale_and_rgba_photos(photo, model_dir):
     Image.open(photo / "house.png").convert("L").save(photo / "grey.png")
     Image.open(photo / "house.png").convert("RGBA").save(photo / "rgba.png")
