@@ -25,7 +25,7 @@ from PIL import Image
 
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
-from renovate_net.label_guidance import edit_gate, lock_colours, missing_regions
+from renovate_net.label_guidance import edit_gate, lock_colours, missing_regions, shadow_zone
 from renovate_net.request import RenovationRequest, condition_arrays
 from renovate_net.resize import BAND_ROWS, bilinear_bands
 
@@ -151,19 +151,20 @@ class Renovator:
             small_drawn,
         )
         rgb, alpha = out["rgb"][0].float().cpu(), out["alpha"][0].float().cpu()
-        gate = None
+        gate = shadow = None
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
             rgb, gate = torch.from_numpy(locked).permute(2, 0, 1), edit_gate(labels, request, placement)
+            shadow = None if placement is None else shadow_zone(labels, request, placement)
         objects = None if footprint is None else (drawn, small_drawn[0].cpu(), footprint)
-        after, edit = composite_full(image, rgb, alpha, seen, gate, objects)
+        after, edit = composite_full(image, rgb, alpha, seen, gate, objects, shadow)
         return Rendered(after, edit, labels, tuple(missing_regions(labels, request)))
 
 
 def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, seen: torch.Tensor,
                    gate: np.ndarray | None = None,
                    objects: tuple[np.ndarray, torch.Tensor, np.ndarray] | None = None,
-                   band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
+                   shadow: np.ndarray | None = None, band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
     """Composite the generator's working-size output onto the full-size photo:
     after = photo + alpha * up(rgb - seen), with `seen` the working-size photo the generator was given
     (rgb and seen [3, h, w], alpha [1, h, w], in [0, 1]). Where `gate` (HxW bool) is False alpha is 0.
@@ -171,6 +172,8 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     drawn, at full and at working size, and where they stand. Inside the footprint the residual also gets the
     drawing's fine detail, (drawn - photo) - up(drawn_seen - seen), so an object shows its own edges and
     texture instead of the photo's lawn or paving under a colour shift, and alpha is 1 there.
+    Where `shadow` (HxW bool) is True, around an added object, only the change's brightness is kept, as a
+    factor on the photo's colour: an object casts a shadow there, it does not tint the ground.
 
     Upsampling is bilinear, a band of rows at a time, so a 12-megapixel photo never holds full-size float
     copies. Returns the after photo (uint8) and the edit mask (uint8, 0 exactly where the pixel is unchanged).
@@ -192,6 +195,10 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
         if objects is not None:
             detail = drawn[rows].astype(np.float32) - before - up[4:].transpose(1, 2, 0) * 255.0
             change += detail * footprint[rows, :, None]
+        if shadow is not None:
+            brightness = before.mean(axis=-1, keepdims=True) + 1.0
+            shaded = before * (change.mean(axis=-1, keepdims=True) / brightness)
+            change = np.where(shadow[rows, :, None], shaded, change)
         mixed = before + weight[..., None] * change
         result = np.where((weight > 0)[..., None], np.clip(np.rint(mixed), 0, 255), before).astype(np.uint8)
         after[rows] = result

@@ -28,9 +28,9 @@ MIN_LOCK_PIXELS = 50   # fewer generated pixels in a region than this: too few t
 MIN_REGION_SHARE = 5e-4  # of the photo: a re-surfacing type's label region smaller than this is missing
 
 
-def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None) -> np.ndarray | None:
-    """HxW bool: where the request may change the photo; None (no gate) when it adds an object and
-    `placement` (HxW, 1 + type index where an added object stands) is not known."""
+def _gate_parts(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None):
+    """(re-surfaced regions + margin, added objects' footprints, footprints + shadow reach), HxW bool each;
+    None when the request adds an object whose placement is not known."""
     catalog = load_catalog()
     types = [catalog.type(choice.type_id) for choice in request.choices]
     added = [t for t in types if t.kind != "resurface"]
@@ -38,12 +38,25 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndar
         return None
     inside = np.isin(labels, [t.region_id for t in types if t.kind == "resurface"]).astype(np.uint8)
     size = 2 * GATE_MARGIN + 1
-    gate = cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0
-    if added:
-        stands = np.isin(placement, [t.index + 1 for t in added]).astype(np.uint8)
-        size = 2 * max(GATE_MARGIN, round(SHADOW_REACH * max(labels.shape))) + 1
-        gate |= cv2.dilate(stands, np.ones((size, size), np.uint8)) > 0
-    return gate
+    resurfaced = cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0
+    stands = np.zeros(labels.shape, bool) if not added else np.isin(placement, [t.index + 1 for t in added])
+    size = 2 * max(GATE_MARGIN, round(SHADOW_REACH * max(labels.shape))) + 1
+    around = cv2.dilate(stands.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    return resurfaced, stands, around
+
+
+def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None) -> np.ndarray | None:
+    """HxW bool: where the request may change the photo; None (no gate) when it adds an object and
+    `placement` (HxW, 1 + type index where an added object stands) is not known."""
+    parts = _gate_parts(labels, request, placement)
+    return None if parts is None else parts[0] | parts[2]
+
+
+def shadow_zone(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None) -> np.ndarray | None:
+    """HxW bool: where only an added object's shadow may fall, around its footprint and off the re-surfaced
+    regions (the simulator's targets change these pixels in brightness only: chroma change ~1-2 of 255)."""
+    parts = _gate_parts(labels, request, placement)
+    return None if parts is None else parts[2] & ~parts[1] & ~parts[0]
 
 
 def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:

@@ -3,7 +3,7 @@ import numpy as np
 
 from renovate_net import metrics
 from renovate_net.colour import srgb_to_lab
-from renovate_net.label_guidance import GATE_MARGIN, edit_gate, lock_colours
+from renovate_net.label_guidance import GATE_MARGIN, edit_gate, lock_colours, shadow_zone
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
 
@@ -43,6 +43,9 @@ def test_a_placed_object_opens_the_gate_around_its_footprint():
     assert gate[60 - reach:80 + reach, 50 - reach:100 + reach].all()
     assert gate.sum() == 40 * 200 + 200 * GATE_MARGIN + (20 + 2 * reach) * (50 + 2 * reach)
     assert not edit_gate(labels, parse_request(["garage"]), placement).any()  # the pool's footprint is not the garage's
+    shadow = shadow_zone(labels, parse_request(["facade-insulation", "pool"]), placement)
+    assert shadow.sum() == (20 + 2 * reach) * (50 + 2 * reach) - 20 * 50  # the ring around the footprint only
+    assert not shadow[60:80, 50:100].any() and not shadow[:40 + GATE_MARGIN].any()
 
 
 def test_lock_moves_the_lit_half_onto_the_asked_colour_and_keeps_shading(rng):

@@ -188,6 +188,16 @@ def test_an_added_object_is_opaque_and_keeps_its_own_detail():
     darker, _ = composite_full(image, drawn_seen - 30 / 255, closed, seen, objects=(drawn, drawn_seen, footprint))
     inside = darker[footprint].astype(int) - drawn[footprint].astype(int)
     assert np.abs(inside[(drawn[footprint] > 40).all(1)] + 30).max() <= 1
+    # Around it, only the brightness of what the generator paints is kept: a shadow, not a blue haze.
+    ring = np.zeros((48, 64), bool)
+    ring[4:44, 8:56] = True
+    ring &= ~footprint
+    blue = seen.clone()
+    blue[2] += 60 / 255  # the generator tints the lawn around the object blue
+    tinted, _ = composite_full(image, blue, torch.ones(1, 12, 16), seen, shadow=ring)
+    factor = tinted[ring].astype(float) / image[ring].astype(float)
+    assert np.abs(factor - factor.mean(axis=1, keepdims=True)).max() < 0.02      # every channel scaled alike
+    assert np.array_equal(tinted[~ring][:, :2], image[~ring][:, :2])           # elsewhere: the tint as painted
 
 
 @pytest.fixture(scope="module")
