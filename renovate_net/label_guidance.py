@@ -26,11 +26,12 @@ GATE_MARGIN = 2        # px beyond the label region (the simulator feathers re-s
 SHADOW_REACH = 0.03    # of the photo's long side, around a placed object (a garage's cast shadow: ~0.8 m)
 MIN_LOCK_PIXELS = 50   # fewer generated pixels in a region than this: too few to measure its colour
 MIN_REGION_SHARE = 5e-4  # of the photo: a re-surfacing type's label region smaller than this is missing
+IN_GROUND = ("pool",)  # added objects that cast no shadow: the pool targets change the ring around a pool by -0.9 of 255
 
 
 def _gate_parts(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None):
-    """(re-surfaced regions + margin, added objects' footprints, footprints + shadow reach), HxW bool each;
-    None when the request adds an object whose placement is not known."""
+    """(re-surfaced regions + margin, added objects' footprints, footprints + margin + shadow reach of those
+    that cast one), HxW bool each; None when the request adds an object whose placement is not known."""
     catalog = load_catalog()
     types = [catalog.type(choice.type_id) for choice in request.choices]
     added = [t for t in types if t.kind != "resurface"]
@@ -39,9 +40,14 @@ def _gate_parts(labels: np.ndarray, request: RenovationRequest, placement: np.nd
     inside = np.isin(labels, [t.region_id for t in types if t.kind == "resurface"]).astype(np.uint8)
     size = 2 * GATE_MARGIN + 1
     resurfaced = cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0
-    stands = np.zeros(labels.shape, bool) if not added else np.isin(placement, [t.index + 1 for t in added])
+    if placement is None:
+        placement = np.zeros(labels.shape, np.uint8)
+    stands = np.isin(placement, [t.index + 1 for t in added])
+    casting = np.isin(placement, [t.index + 1 for t in added if t.id not in IN_GROUND]).astype(np.uint8)
     size = 2 * max(GATE_MARGIN, round(SHADOW_REACH * max(labels.shape))) + 1
-    around = cv2.dilate(stands.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
+    around = cv2.dilate(casting, np.ones((size, size), np.uint8)) > 0
+    size = 2 * GATE_MARGIN + 1
+    around |= cv2.dilate(stands.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
     return resurfaced, stands, around
 
 

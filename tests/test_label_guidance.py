@@ -36,16 +36,20 @@ def test_a_placed_object_opens_the_gate_around_its_footprint():
     labels = np.full((100, 200), LABEL_ID["ground"], np.uint8)
     labels[:40] = LABEL_ID["wall"]
     placement = np.zeros_like(labels)
-    placement[60:80, 50:100] = load_catalog().type("pool").index + 1
-    gate = edit_gate(labels, parse_request(["facade-insulation", "pool"]), placement)
+    placement[60:80, 50:100] = load_catalog().type("garage").index + 1
+    gate = edit_gate(labels, parse_request(["facade-insulation", "garage"]), placement)
     reach = round(SHADOW_REACH * 200)
     assert gate[:40].all() and gate[40 + GATE_MARGIN - 1, 150] and not gate[40 + GATE_MARGIN, 150]
     assert gate[60 - reach:80 + reach, 50 - reach:100 + reach].all()
     assert gate.sum() == 40 * 200 + 200 * GATE_MARGIN + (20 + 2 * reach) * (50 + 2 * reach)
-    assert not edit_gate(labels, parse_request(["garage"]), placement).any()  # the pool's footprint is not the garage's
-    shadow = shadow_zone(labels, parse_request(["facade-insulation", "pool"]), placement)
+    assert not edit_gate(labels, parse_request(["pool"]), placement).any()  # the garage's footprint is not the pool's
+    shadow = shadow_zone(labels, parse_request(["facade-insulation", "garage"]), placement)
     assert shadow.sum() == (20 + 2 * reach) * (50 + 2 * reach) - 20 * 50  # the ring around the footprint only
     assert not shadow[60:80, 50:100].any() and not shadow[:40 + GATE_MARGIN].any()
+    # An in-ground pool casts no shadow: only the feathering margin around it.
+    placement[60:80, 50:100] = load_catalog().type("pool").index + 1
+    pool = shadow_zone(labels, parse_request(["pool"]), placement)
+    assert pool.sum() == (20 + 2 * GATE_MARGIN) * (50 + 2 * GATE_MARGIN) - 20 * 50
 
 
 def test_lock_moves_the_lit_half_onto_the_asked_colour_and_keeps_shading(rng):
