@@ -25,7 +25,7 @@ from PIL import Image
 
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
-from renovate_net.label_guidance import edit_gate, lock_colours, missing_regions, shadow_zone
+from renovate_net.label_guidance import edit_gate, lock_colours, missing_regions
 from renovate_net.request import RenovationRequest, condition_arrays
 from renovate_net.resize import BAND_ROWS, bilinear_bands
 
@@ -154,8 +154,8 @@ class Renovator:
         gate = shadow = None
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
-            rgb, gate = torch.from_numpy(locked).permute(2, 0, 1), edit_gate(labels, request, placement)
-            shadow = None if placement is None else shadow_zone(labels, request, placement)
+            rgb = torch.from_numpy(locked).permute(2, 0, 1)
+            gate, shadow = edit_gate(labels, request, placement)
         objects = None if footprint is None else (drawn, small_drawn[0].cpu(), footprint)
         after, edit = composite_full(image, rgb, alpha, seen, gate, objects, shadow)
         return Rendered(after, edit, labels, tuple(missing_regions(labels, request)))

@@ -29,40 +29,30 @@ MIN_REGION_SHARE = 5e-4  # of the photo: a re-surfacing type's label region smal
 IN_GROUND = ("pool",)  # added objects that cast no shadow: the pool targets change the ring around a pool by -0.9 of 255
 
 
-def _gate_parts(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None):
-    """(re-surfaced regions + margin, added objects' footprints, footprints + margin + shadow reach of those
-    that cast one), HxW bool each; None when the request adds an object whose placement is not known."""
+def edit_gate(labels: np.ndarray, request: RenovationRequest,
+              placement: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(gate, shadow), HxW bool each. gate: where the request may change the photo, None (no gate) when it adds
+    an object and `placement` (HxW, 1 + type index where an added object stands) is not known. shadow: where
+    only an added object's shadow may fall, around its footprint and off the re-surfaced regions (the
+    simulator's targets change these pixels in brightness only: chroma change ~1-2 of 255); None when the
+    request adds no object."""
     catalog = load_catalog()
     types = [catalog.type(choice.type_id) for choice in request.choices]
     added = [t for t in types if t.kind != "resurface"]
     if not types or (added and placement is None):
-        return None
+        return None, None
     inside = np.isin(labels, [t.region_id for t in types if t.kind == "resurface"]).astype(np.uint8)
     size = 2 * GATE_MARGIN + 1
     resurfaced = cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0
-    if placement is None:
-        placement = np.zeros(labels.shape, np.uint8)
+    if not added:
+        return resurfaced, None
     stands = np.isin(placement, [t.index + 1 for t in added])
     casting = np.isin(placement, [t.index + 1 for t in added if t.id not in IN_GROUND]).astype(np.uint8)
     size = 2 * max(GATE_MARGIN, round(SHADOW_REACH * max(labels.shape))) + 1
     around = cv2.dilate(casting, np.ones((size, size), np.uint8)) > 0
     size = 2 * GATE_MARGIN + 1
     around |= cv2.dilate(stands.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
-    return resurfaced, stands, around
-
-
-def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None) -> np.ndarray | None:
-    """HxW bool: where the request may change the photo; None (no gate) when it adds an object and
-    `placement` (HxW, 1 + type index where an added object stands) is not known."""
-    parts = _gate_parts(labels, request, placement)
-    return None if parts is None else parts[0] | parts[2]
-
-
-def shadow_zone(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None) -> np.ndarray | None:
-    """HxW bool: where only an added object's shadow may fall, around its footprint and off the re-surfaced
-    regions (the simulator's targets change these pixels in brightness only: chroma change ~1-2 of 255)."""
-    parts = _gate_parts(labels, request, placement)
-    return None if parts is None else parts[2] & ~parts[1] & ~parts[0]
+    return resurfaced | around, around & ~stands & ~resurfaced
 
 
 def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:

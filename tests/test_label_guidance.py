@@ -3,7 +3,7 @@ import numpy as np
 
 from renovate_net import metrics
 from renovate_net.colour import srgb_to_lab
-from renovate_net.label_guidance import GATE_MARGIN, edit_gate, lock_colours, shadow_zone
+from renovate_net.label_guidance import GATE_MARGIN, edit_gate, lock_colours
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
 
@@ -18,15 +18,16 @@ def facade_labels() -> np.ndarray:
 
 def test_gate_is_the_resurfaced_regions_plus_a_margin():
     labels = facade_labels()
-    gate = edit_gate(labels, parse_request(["facade-insulation", "windows"]))
+    gate, shadow = edit_gate(labels, parse_request(["facade-insulation", "windows"]))
     inside = np.isin(labels, [LABEL_ID["wall"], LABEL_ID["window"]])
     assert gate[inside].all()
     assert not gate[:10 - GATE_MARGIN].any() and not gate[30 + GATE_MARGIN:].any()
     assert gate[10 - GATE_MARGIN, 30] and not gate[10 - GATE_MARGIN - 1, 30]
+    assert shadow is None  # nothing is added, so nothing casts a shadow
 
 
 def test_no_gate_when_an_additive_type_is_asked_without_its_placement():
-    assert edit_gate(facade_labels(), parse_request(["facade-insulation", "pool"])) is None
+    assert edit_gate(facade_labels(), parse_request(["facade-insulation", "pool"]))[0] is None
 
 
 def test_a_placed_object_opens_the_gate_around_its_footprint():
@@ -37,18 +38,17 @@ def test_a_placed_object_opens_the_gate_around_its_footprint():
     labels[:40] = LABEL_ID["wall"]
     placement = np.zeros_like(labels)
     placement[60:80, 50:100] = load_catalog().type("garage").index + 1
-    gate = edit_gate(labels, parse_request(["facade-insulation", "garage"]), placement)
+    gate, shadow = edit_gate(labels, parse_request(["facade-insulation", "garage"]), placement)
     reach = round(SHADOW_REACH * 200)
     assert gate[:40].all() and gate[40 + GATE_MARGIN - 1, 150] and not gate[40 + GATE_MARGIN, 150]
     assert gate[60 - reach:80 + reach, 50 - reach:100 + reach].all()
     assert gate.sum() == 40 * 200 + 200 * GATE_MARGIN + (20 + 2 * reach) * (50 + 2 * reach)
-    assert not edit_gate(labels, parse_request(["pool"]), placement).any()  # the garage's footprint is not the pool's
-    shadow = shadow_zone(labels, parse_request(["facade-insulation", "garage"]), placement)
+    assert not edit_gate(labels, parse_request(["pool"]), placement)[0].any()  # the garage's footprint is not the pool's
     assert shadow.sum() == (20 + 2 * reach) * (50 + 2 * reach) - 20 * 50  # the ring around the footprint only
     assert not shadow[60:80, 50:100].any() and not shadow[:40 + GATE_MARGIN].any()
     # An in-ground pool casts no shadow: only the feathering margin around it.
     placement[60:80, 50:100] = load_catalog().type("pool").index + 1
-    pool = shadow_zone(labels, parse_request(["pool"]), placement)
+    _, pool = edit_gate(labels, parse_request(["pool"]), placement)
     assert pool.sum() == (20 + 2 * GATE_MARGIN) * (50 + 2 * GATE_MARGIN) - 20 * 50
 
 
