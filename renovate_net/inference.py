@@ -10,9 +10,12 @@ generators trained with sketches also see the simulator's drawing of them, blurr
 
 The composite is residual: what the generator changed at its working size (rgb minus the photo it saw)
 is upsampled and added onto the full-resolution photo, so the photo's own fine detail (edges, leaves,
-joints) stays sharp under the edit instead of being replaced by a 256-px picture blown up. Where an added
-object stands, the fine detail is the object's: the drawing's own high frequencies (its difference from the
-photo, less what the generator saw of that difference) replace the lawn or paving texture under it.
+joints) stays sharp under the edit instead of being replaced by a 256-px picture blown up. Where the
+simulator draws something the generator cannot resolve at 256 px, the fine detail is the drawing's: its own
+high frequencies (its difference from the photo, less what the generator saw of that difference) replace the
+photo's under it, and it covers what it draws. That is where an added object stands, and where a finely
+textured material (brick, boards, tiles, pavers, gravel) re-surfaces a region, drawn at up to DETAIL_SIZE px:
+a driveway shows its pavers, not the old concrete recoloured. The generator still paints the colour and light.
 """
 from __future__ import annotations
 
@@ -31,6 +34,11 @@ from renovate_net.resize import BAND_ROWS, bilinear_bands
 
 GENERATOR = "renovate-net"
 SEGMENTER = "facade-segmenter"
+DETAIL_SIZE = 768   # long side (px) up to which the simulator draws finely textured materials for their detail
+# Textures with nothing finer than the generator resolves keep the generator's own layer over the photo's detail:
+# smooth render (the simulator's trim exclusions would leave sharp specks) and thin window frames (the
+# simulator draws rectangles, wrong on arched windows).
+SMOOTH_TEXTURES = ("render", "frame")
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -152,26 +160,72 @@ class Renovator:
         )
         rgb, alpha = out["rgb"][0].float().cpu(), out["alpha"][0].float().cpu()
         gate = shadow = None
+        drawing = None if footprint is None else (drawn, small_drawn[0].cpu(), footprint.astype(np.float32))
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
             rgb = torch.from_numpy(locked).permute(2, 0, 1)
             gate, shadow = edit_gate(labels, request, placement)
-        objects = None if footprint is None else (drawn, small_drawn[0].cpu(), footprint)
-        after, edit = composite_full(image, rgb, alpha, seen, gate, objects, shadow)
+            textured = textured_drawing(image, labels, request)
+            if textured is not None:
+                drawing, gate = with_texture(drawing, textured, gate, size)
+        after, edit = composite_full(image, rgb, alpha, seen, gate, drawing, shadow)
         return Rendered(after, edit, labels, tuple(missing_regions(labels, request)))
+
+
+def textured_drawing(image: np.ndarray, labels: np.ndarray,
+                     request: RenovationRequest) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(drawn HxWx3 uint8, cover HxW float32, regions HxW bool) at the photo's size: the simulator's re-surfacing
+    of the request's finely textured materials (not SMOOTH_TEXTURES), how much of each pixel it covers, and those
+    types' label regions; None when the request has none. Drawn with a fixed seed at up to DETAIL_SIZE px."""
+    from renovate_net.data.build import resize_pair
+    from renovate_net.data.simulator import resurfaced
+
+    catalog = load_catalog()
+    textured = tuple(choice for choice in request.choices
+                     if (kind := catalog.type(choice.type_id)).kind == "resurface"
+                     and kind.material(choice.material_id).texture not in SMOOTH_TEXTURES)
+    if not textured:
+        return None
+    height, width = labels.shape
+    small, small_labels = (image, labels) if max(height, width) <= DETAIL_SIZE else \
+        resize_pair(image, labels, DETAIL_SIZE)
+    sketch = resurfaced(small, small_labels, RenovationRequest(textured), catalog)
+    drawn, cover = sketch.after, sketch.edit_mask
+    if small is not image:
+        drawn = np.array(Image.fromarray(drawn).resize((width, height), Image.Resampling.BILINEAR))
+        cover = np.array(Image.fromarray(cover).resize((width, height), Image.Resampling.BILINEAR))
+    regions = np.isin(labels, [catalog.type(choice.type_id).region_id for choice in textured])
+    return drawn, cover, regions
+
+
+def with_texture(drawing: tuple[np.ndarray, torch.Tensor, np.ndarray] | None,
+                 textured: tuple[np.ndarray, np.ndarray, np.ndarray], gate: np.ndarray | None, size: tuple[int, int]) -> tuple[tuple, np.ndarray | None]:
+    """The added objects' drawing (or none) with the textured re-surfacing laid in beside the objects, and the
+    gate narrowed so that in those types' regions only what the simulator re-surfaced may change (its
+    targets re-surface exactly that: paved ground for a driveway, the wall less its trim and leaves)."""
+    drawn, cover, regions = textured
+    if drawing is not None:
+        objects, _, footprint = drawing
+        beside = (cover > 0) & (footprint == 0)
+        drawn = np.where(beside[..., None], drawn, objects)
+        cover = np.where(beside, cover, footprint)
+    seen = np.array(Image.fromarray(drawn).resize(size, Image.Resampling.LANCZOS))
+    seen = torch.from_numpy(seen).permute(2, 0, 1).float().div(255)
+    return (drawn, seen, cover), None if gate is None else gate & ~(regions & (cover == 0))
 
 
 def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, seen: torch.Tensor,
                    gate: np.ndarray | None = None,
-                   objects: tuple[np.ndarray, torch.Tensor, np.ndarray] | None = None,
+                   drawing: tuple[np.ndarray, torch.Tensor, np.ndarray] | None = None,
                    shadow: np.ndarray | None = None, band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
     """Composite the generator's working-size output onto the full-size photo:
     after = photo + alpha * up(rgb - seen), with `seen` the working-size photo the generator was given
     (rgb and seen [3, h, w], alpha [1, h, w], in [0, 1]). Where `gate` (HxW bool) is False alpha is 0.
-    `objects` = (drawn HxWx3 uint8, drawn_seen [3, h, w], footprint HxW bool): the photo with the added objects
-    drawn, at full and at working size, and where they stand. Inside the footprint the residual also gets the
-    drawing's fine detail, (drawn - photo) - up(drawn_seen - seen), so an object shows its own edges and
-    texture instead of the photo's lawn or paving under a colour shift, and alpha is 1 there.
+    `drawing` = (drawn HxWx3 uint8, drawn_seen [3, h, w], cover HxW float in [0, 1]): the simulator's drawing of
+    added objects or textured materials, at full and at working size, and how much of each pixel it covers.
+    Where it covers, the residual also gets the drawing's fine detail, (drawn - photo) - up(drawn_seen - seen),
+    so a pool or a paved driveway shows its own edges and texture instead of the photo's lawn or concrete under
+    a colour shift, and alpha is at least the cover (the training targets' alpha there).
     Where `shadow` (HxW bool) is True, around an added object, only the change's brightness is kept, as a
     factor on the photo's colour: an object casts a shadow there, it does not tint the ground.
 
@@ -181,20 +235,20 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     height, width = image.shape[:2]
     after = image.copy()
     edit = np.zeros((height, width), np.uint8)
-    drawn, drawn_seen, footprint = objects if objects is not None else (None, None, None)
-    small = [rgb - seen, alpha] + ([] if objects is None else [drawn_seen - seen])
+    drawn, drawn_seen, cover = drawing if drawing is not None else (None, None, None)
+    small = [rgb - seen, alpha] + ([] if drawing is None else [drawn_seen - seen])
     for rows, up in bilinear_bands(torch.cat(small), height, width, band):
         up = up.numpy()
         weight = up[3] if gate is None else up[3] * gate[rows]
-        if objects is not None:  # an added object is opaque where it stands (the training targets' alpha is ~1)
-            weight = np.maximum(weight, footprint[rows])
+        if drawing is not None:
+            weight = np.maximum(weight, cover[rows])
         if not (weight > 0).any():
             continue
         before = image[rows].astype(np.float32)
         change = up[:3].transpose(1, 2, 0) * 255.0
-        if objects is not None:
+        if drawing is not None:
             detail = drawn[rows].astype(np.float32) - before - up[4:].transpose(1, 2, 0) * 255.0
-            change += detail * footprint[rows, :, None]
+            change += detail * (cover[rows, :, None] > 0)
         if shadow is not None:
             brightness = before.mean(axis=-1, keepdims=True) + 1.0
             shaded = before * (change.mean(axis=-1, keepdims=True) / brightness)

@@ -181,11 +181,11 @@ def test_an_added_object_is_opaque_and_keeps_its_own_detail():
     drawn_seen = torch.from_numpy(drawn).permute(2, 0, 1).float().div(255)[:, ::4, ::4].contiguous()
     closed = torch.zeros(1, 12, 16)   # even where the generator's alpha stays shut
     # A generator that draws the sketch exactly: the object at full size, its detail included, nothing else.
-    after, edit = composite_full(image, drawn_seen, closed, seen, objects=(drawn, drawn_seen, footprint))
+    after, edit = composite_full(image, drawn_seen, closed, seen, drawing=(drawn, drawn_seen, footprint.astype(np.float32)))
     assert np.abs(after.astype(int) - drawn.astype(int)).max() <= 1
     assert (edit[footprint] == 255).all() and not edit[~footprint].any()
     # One that draws it 30 levels darker: that change, on the object's detail, not the lawn's.
-    darker, _ = composite_full(image, drawn_seen - 30 / 255, closed, seen, objects=(drawn, drawn_seen, footprint))
+    darker, _ = composite_full(image, drawn_seen - 30 / 255, closed, seen, drawing=(drawn, drawn_seen, footprint.astype(np.float32)))
     inside = darker[footprint].astype(int) - drawn[footprint].astype(int)
     assert np.abs(inside[(drawn[footprint] > 40).all(1)] + 30).max() <= 1
     # Around it, only the brightness of what the generator paints is kept: a shadow, not a blue haze.
@@ -198,6 +198,31 @@ def test_an_added_object_is_opaque_and_keeps_its_own_detail():
     factor = tinted[ring].astype(float) / image[ring].astype(float)
     assert np.abs(factor - factor.mean(axis=1, keepdims=True)).max() < 0.02      # every channel scaled alike
     assert np.array_equal(tinted[~ring][:, :2], image[~ring][:, :2])           # elsewhere: the tint as painted
+
+
+def test_a_finely_textured_material_is_drawn_at_full_size_where_the_simulator_lays_it(model_dir):
+    from renovate_net.data.synthetic import synthetic_house
+    from renovate_net.inference import Renovator, textured_drawing
+
+    image, labels = synthetic_house(np.random.default_rng(3), (192, 256))
+    renovator = Renovator.load(str(model_dir), device="cpu", with_segmenter=False)
+    bricks = parse_request(["facade-cladding"])
+    drawn, cover, regions = textured_drawing(image, labels, bricks)
+    assert np.array_equal(regions, labels == LABEL_ID["wall"]) and cover[regions].mean() > 0.5
+    result = renovator.render(image, bricks, labels)
+    laid, skipped = cover == 1, regions & (cover == 0)   # the wall the simulator re-surfaces, and its trim
+    assert skipped.any() and np.array_equal(result.after[skipped], image[skipped])
+    assert (result.edit_mask[laid] == 255).all()         # as opaque as the training targets there
+
+    def fine(rgb):  # the detail a 64-px generator cannot paint: the image less its blur
+        rgb = rgb.astype(np.float32)
+        return (rgb - cv2.GaussianBlur(rgb, (0, 0), 1.0))[laid]
+
+    def match(a, b):
+        return np.corrcoef(fine(a).ravel(), fine(b).ravel())[0, 1]
+
+    assert match(result.after, drawn) > 0.8 and match(result.after, image) < 0.5   # the bricks' joints, not the photo's
+    assert textured_drawing(image, labels, parse_request(["facade-insulation"])) is None  # smooth render: not drawn
 
 
 @pytest.fixture(scope="module")

@@ -52,7 +52,7 @@ def exposure(scene: Scene) -> np.ndarray:
     """How bright and what colour the photo's light makes a surface of albedo 1 at the median shading:
     a partial adaptation to the photo's overall level and cast (full adaptation would turn every new
     surface grey; none pastes studio-lit colours into a dim or warm photo)."""
-    mean = scene.linear.reshape(-1, 3).mean(axis=0) + 1e-4
+    mean = scene.mean_linear + 1e-4
     level = float(np.clip((luminance(mean) / 0.2) ** 0.3, 0.75, 1.1))
     cast = (mean / mean.mean()) ** 0.25
     return (level * cast / cast.mean()).astype(np.float32)

@@ -15,6 +15,7 @@ coordinates and the photo's own shading.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -70,6 +71,11 @@ class Scene:
 
     def region(self, name: str) -> np.ndarray:
         return self.labels == LABEL_ID[name]
+
+    @cached_property
+    def mean_linear(self) -> np.ndarray:
+        """The photo's mean linear RGB, measured once (every drawn surface is exposed by it)."""
+        return self.linear.reshape(-1, 3).mean(axis=0)
 
 
 def _scale(labels: np.ndarray) -> float:

@@ -23,7 +23,7 @@ from renovate_net.data.canvas import Canvas, RegionMissing
 from renovate_net.data.scene import analyse, luminance
 from renovate_net.request import RenovationRequest, parse_request
 
-__all__ = ["RegionMissing", "Simulated", "added_objects", "simulate", "simulate_inverse"]
+__all__ = ["RegionMissing", "Simulated", "added_objects", "resurfaced", "simulate", "simulate_inverse"]
 
 RENOVATE = {
     "facade-insulation": resurface.facade,
@@ -44,11 +44,12 @@ class Simulated(NamedTuple):
 
 
 def simulate(before: np.ndarray, labels: np.ndarray, request: RenovationRequest, rng: np.random.Generator,
-             catalog: Catalog | None = None) -> Simulated:
+             catalog: Catalog | None = None, skip_missing: bool = False) -> Simulated:
     """Renovate `before` (HxWx3 uint8) as `request` asks: the after, the edit mask and where added objects
     stand (the placement, which the generator is given so it knows where to draw them).
 
-    Raises RegionMissing when the photo lacks a region a type needs (no roof for solar panels, ...)."""
+    Raises RegionMissing when the photo lacks a region a type needs (no roof for solar panels, ...), unless
+    `skip_missing`, which leaves such a type out."""
     if before.ndim != 3 or before.shape[2] != 3 or before.dtype != np.uint8:
         raise ValueError(f"before must be HxWx3 uint8, got {before.shape} {before.dtype}")
     if labels.shape != before.shape[:2]:
@@ -64,6 +65,8 @@ def simulate(before: np.ndarray, labels: np.ndarray, request: RenovationRequest,
         try:
             RENOVATE[choice.type_id](canvas, choice, renovation.material(choice.material_id), type_rng)
         except RegionMissing as missing:
+            if skip_missing:
+                continue
             raise RegionMissing(missing.reason, choice.type_id) from None
         placed[canvas.occupied & ~occupied] = renovation.index + 1
     return _finish(before, canvas, placed)
@@ -79,6 +82,15 @@ def added_objects(before: np.ndarray, labels: np.ndarray, request: RenovationReq
     if not added:
         return Simulated(before, np.zeros(labels.shape, np.float32), np.zeros(labels.shape, np.uint8))
     return simulate(before, labels, RenovationRequest(tuple(added)), np.random.default_rng(seed), catalog)
+
+
+def resurfaced(before: np.ndarray, labels: np.ndarray, request: RenovationRequest, catalog: Catalog | None = None,
+               seed: int = 0) -> Simulated:
+    """The request's re-surfacing types alone (render, cladding, frames, roof, driveway) drawn with a fixed seed;
+    a type whose region the photo lacks is left out, so this never raises RegionMissing."""
+    catalog = catalog or load_catalog()
+    kept = tuple(c for c in request.choices if catalog.type(c.type_id).kind == "resurface")
+    return simulate(before, labels, RenovationRequest(kept), np.random.default_rng(seed), catalog, skip_missing=True)
 
 
 def _finish(before: np.ndarray, canvas: Canvas, placed: np.ndarray) -> Simulated:
