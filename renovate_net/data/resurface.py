@@ -33,9 +33,7 @@ def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np
 def foliage(canvas: Canvas) -> np.ndarray:
     """Leaves in front of a surface that coarse labels call wall or roof: clearly green pixels (a green
     wall is rare; a tree before a wall is common, and brick-textured leaves look fake)."""
-    rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 1.0)
-    brightness = rgb.max(axis=2)
-    saturation = (brightness - rgb.min(axis=2)) / np.maximum(brightness, 1e-3)
+    rgb, _, saturation = canvas.scene.soft_colour
     green = rgb[..., 1] - np.maximum(rgb[..., 0], rgb[..., 2])
     leaves = ((green > 0.04) & (saturation > 0.3)).astype(np.uint8)  # pale green siding is not a leaf
     return cv2.dilate(cv2.morphologyEx(leaves, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.ones((3, 3), np.uint8)) > 0
@@ -48,9 +46,7 @@ def wall_surface(canvas: Canvas) -> np.ndarray:
     wall = canvas.free("wall") & ~foliage(canvas)
     if not wall.any():
         return wall
-    rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 1.0)
-    brightness = rgb.max(axis=2)
-    saturation = (brightness - rgb.min(axis=2)) / np.maximum(brightness, 1e-3)
+    _, brightness, saturation = canvas.scene.soft_colour
     wall_saturation = np.median(saturation[wall])
     if wall_saturation < 0.07:  # a grey or white wall: its trim has the wall's colour, nothing to tell apart
         return wall

@@ -73,6 +73,15 @@ class Scene:
         return self.labels == LABEL_ID[name]
 
     @cached_property
+    def soft_colour(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rgb, brightness, saturation) of the photo blurred by 1 px, measured once: how leaves and trim are
+        told apart from a wall (colour, not texture)."""
+        rgb = cv2.GaussianBlur(self.image, (0, 0), 1.0)
+        brightness = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+        darkest = np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+        return rgb, brightness, (brightness - darkest) / np.maximum(brightness, 1e-3)
+
+    @cached_property
     def mean_linear(self) -> np.ndarray:
         """The photo's mean linear RGB, measured once (every drawn surface is exposed by it)."""
         return self.linear.reshape(-1, 3).mean(axis=0)
