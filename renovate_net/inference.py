@@ -39,6 +39,9 @@ DETAIL_SIZE = 768   # long side (px) up to which the simulator draws finely text
 # smooth render (the simulator's trim exclusions would leave sharp specks) and thin window frames (the
 # simulator draws rectangles, wrong on arched windows).
 SMOOTH_TEXTURES = ("render", "frame")
+# Types that re-surface only part of their label region by design: a driveway is the paved ground in front of the
+# house, not the street or the neighbour's forecourt. Outside what the simulator lays, their region stays as it was.
+PART_OF_REGION = ("driveway",)
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -174,9 +177,10 @@ class Renovator:
 
 def textured_drawing(image: np.ndarray, labels: np.ndarray,
                      request: RenovationRequest) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(drawn HxWx3 uint8, cover HxW float32, regions HxW bool) at the photo's size: the simulator's re-surfacing
-    of the request's finely textured materials (not SMOOTH_TEXTURES), how much of each pixel it covers, and those
-    types' label regions; None when the request has none. Drawn with a fixed seed at up to DETAIL_SIZE px."""
+    """(drawn HxWx3 uint8, cover HxW float32, partial HxW bool) at the photo's size: the simulator's re-surfacing
+    of the request's finely textured materials (not SMOOTH_TEXTURES), how much of each pixel it covers, and the
+    label regions of those in PART_OF_REGION; None when the request has none. Drawn with a fixed seed at up to
+    DETAIL_SIZE px."""
     from renovate_net.data.build import resize_pair
     from renovate_net.data.simulator import resurfaced
 
@@ -194,16 +198,15 @@ def textured_drawing(image: np.ndarray, labels: np.ndarray,
     if small is not image:
         drawn = np.array(Image.fromarray(drawn).resize((width, height), Image.Resampling.BILINEAR))
         cover = np.array(Image.fromarray(cover).resize((width, height), Image.Resampling.BILINEAR))
-    regions = np.isin(labels, [catalog.type(choice.type_id).region_id for choice in textured])
-    return drawn, cover, regions
+    partial = [catalog.type(choice.type_id).region_id for choice in textured if choice.type_id in PART_OF_REGION]
+    return drawn, cover, np.isin(labels, partial)
 
 
 def with_texture(drawing: tuple[np.ndarray, torch.Tensor, np.ndarray] | None,
                  textured: tuple[np.ndarray, np.ndarray, np.ndarray], gate: np.ndarray | None, size: tuple[int, int]) -> tuple[tuple, np.ndarray | None]:
     """The added objects' drawing (or none) with the textured re-surfacing laid in beside the objects, and the
-    gate narrowed so that in those types' regions only what the simulator re-surfaced may change (its
-    targets re-surface exactly that: paved ground for a driveway, the wall less its trim and leaves)."""
-    drawn, cover, regions = textured
+    gate narrowed so that in a PART_OF_REGION type's region only what the simulator re-surfaced may change."""
+    drawn, cover, partial = textured
     if drawing is not None:
         objects, _, footprint = drawing
         beside = (cover > 0) & (footprint == 0)
@@ -211,7 +214,7 @@ def with_texture(drawing: tuple[np.ndarray, torch.Tensor, np.ndarray] | None,
         cover = np.where(beside, cover, footprint)
     seen = np.array(Image.fromarray(drawn).resize(size, Image.Resampling.LANCZOS))
     seen = torch.from_numpy(seen).permute(2, 0, 1).float().div(255)
-    return (drawn, seen, cover), None if gate is None else gate & ~(regions & (cover == 0))
+    return (drawn, seen, cover), None if gate is None else gate & ~(partial & (cover == 0))
 
 
 def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, seen: torch.Tensor,

@@ -207,12 +207,11 @@ def test_a_finely_textured_material_is_drawn_at_full_size_where_the_simulator_la
     image, labels = synthetic_house(np.random.default_rng(3), (192, 256))
     renovator = Renovator.load(str(model_dir), device="cpu", with_segmenter=False)
     bricks = parse_request(["facade-cladding"])
-    drawn, cover, regions = textured_drawing(image, labels, bricks)
-    assert np.array_equal(regions, labels == LABEL_ID["wall"]) and cover[regions].mean() > 0.5
+    drawn, cover, partial = textured_drawing(image, labels, bricks)
+    laid = cover == 1
+    assert laid[labels == LABEL_ID["wall"]].mean() > 0.5 and not partial.any()
     result = renovator.render(image, bricks, labels)
-    laid, skipped = cover == 1, regions & (cover == 0)   # the wall the simulator re-surfaces, and its trim
-    assert skipped.any() and np.array_equal(result.after[skipped], image[skipped])
-    assert (result.edit_mask[laid] == 255).all()         # as opaque as the training targets there
+    assert (result.edit_mask[laid] == 255).all()  # as opaque as the training targets there
 
     def fine(rgb):  # the detail a 64-px generator cannot paint: the image less its blur
         rgb = rgb.astype(np.float32)
@@ -223,6 +222,12 @@ def test_a_finely_textured_material_is_drawn_at_full_size_where_the_simulator_la
 
     assert match(result.after, drawn) > 0.8 and match(result.after, image) < 0.5   # the bricks' joints, not the photo's
     assert textured_drawing(image, labels, parse_request(["facade-insulation"])) is None  # smooth render: not drawn
+    # A driveway is the paved ground the simulator lays, not all the ground: the rest stays as it was.
+    pavers = parse_request(["driveway"])
+    _, cover, partial = textured_drawing(image, labels, pavers)
+    street = partial & (cover == 0)
+    assert np.array_equal(partial, labels == LABEL_ID["ground"]) and street.any() and (cover > 0).any()
+    assert np.array_equal(renovator.render(image, pavers, labels).after[street], image[street])
 
 
 @pytest.fixture(scope="module")
