@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from PIL import Image
@@ -42,6 +43,9 @@ SMOOTH_TEXTURES = ("render", "frame")
 # Types that re-surface only part of their label region by design: a driveway is the paved ground in front of the
 # house, not the street or the neighbour's forecourt. Outside what the simulator lays, their region stays as it was.
 PART_OF_REGION = ("driveway",)
+# Where the simulator draws, the generator's difference from the drawing is blurred by this many px of its working
+# size: it still sets the drawing's colour and light, without the blotches it paints inside a garage or panels.
+DRAWING_LIGHT_SIGMA = 4.0
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -228,7 +232,8 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     added objects or textured materials, at full and at working size, and how much of each pixel it covers.
     Where it covers, the residual also gets the drawing's fine detail, (drawn - photo) - up(drawn_seen - seen),
     so a pool or a paved driveway shows its own edges and texture instead of the photo's lawn or concrete under
-    a colour shift, and alpha is at least the cover (the training targets' alpha there).
+    a colour shift, and alpha is at least the cover (the training targets' alpha there). There the generator
+    only sets colour and light: its difference from drawn_seen is blurred (DRAWING_LIGHT_SIGMA).
     Where `shadow` (HxW bool) is True, around an added object, only the change's brightness is kept, as a
     factor on the photo's colour: an object casts a shadow there, it does not tint the ground.
 
@@ -239,6 +244,8 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     after = image.copy()
     edit = np.zeros((height, width), np.uint8)
     drawn, drawn_seen, cover = drawing if drawing is not None else (None, None, None)
+    if drawing is not None:
+        rgb = drawing_light(rgb, drawn_seen, cover)
     small = [rgb - seen, alpha] + ([] if drawing is None else [drawn_seen - seen])
     for rows, up in bilinear_bands(torch.cat(small), height, width, band):
         up = up.numpy()
@@ -262,6 +269,21 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
         changed = (result != image[rows]).any(axis=-1)
         edit[rows] = np.where(changed, np.clip(np.rint(weight * 255), 1, 255), 0).astype(np.uint8)
     return after, edit
+
+
+def drawing_light(rgb: torch.Tensor, drawn_seen: torch.Tensor, cover: np.ndarray) -> torch.Tensor:
+    """rgb [3, h, w] with, where the full-size `cover` (HxW) covers most of a working-size pixel, drawn_seen plus
+    the generator's difference from it blurred (normalised inside the cover, so nothing outside leaks in)."""
+    height, width = rgb.shape[1:]
+    inside = (cv2.resize(cover.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA) > 0.5)
+    if not inside.any():
+        return rgb
+    weight = inside.astype(np.float32)
+    difference = (rgb - drawn_seen).permute(1, 2, 0).numpy() * weight[..., None]
+    blurred = cv2.GaussianBlur(difference, (0, 0), DRAWING_LIGHT_SIGMA) / \
+        (cv2.GaussianBlur(weight, (0, 0), DRAWING_LIGHT_SIGMA)[..., None] + 1e-6)
+    followed = drawn_seen + torch.from_numpy(blurred).permute(2, 0, 1)
+    return torch.where(torch.from_numpy(inside), followed, rgb)
 
 
 def output_paths(inputs: list[Path], output: str | None) -> list[Path]:

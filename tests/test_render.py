@@ -181,11 +181,12 @@ def test_an_added_object_is_opaque_and_keeps_its_own_detail():
     drawn_seen = torch.from_numpy(drawn).permute(2, 0, 1).float().div(255)[:, ::4, ::4].contiguous()
     closed = torch.zeros(1, 12, 16)   # even where the generator's alpha stays shut
     # A generator that draws the sketch exactly: the object at full size, its detail included, nothing else.
-    after, edit = composite_full(image, drawn_seen, closed, seen, drawing=(drawn, drawn_seen, footprint.astype(np.float32)))
+    drawing = (drawn, drawn_seen, footprint.astype(np.float32))
+    after, edit = composite_full(image, drawn_seen, closed, seen, drawing=drawing)
     assert np.abs(after.astype(int) - drawn.astype(int)).max() <= 1
     assert (edit[footprint] == 255).all() and not edit[~footprint].any()
     # One that draws it 30 levels darker: that change, on the object's detail, not the lawn's.
-    darker, _ = composite_full(image, drawn_seen - 30 / 255, closed, seen, drawing=(drawn, drawn_seen, footprint.astype(np.float32)))
+    darker, _ = composite_full(image, drawn_seen - 30 / 255, closed, seen, drawing=drawing)
     inside = darker[footprint].astype(int) - drawn[footprint].astype(int)
     assert np.abs(inside[(drawn[footprint] > 40).all(1)] + 30).max() <= 1
     # Around it, only the brightness of what the generator paints is kept: a shadow, not a blue haze.
@@ -228,6 +229,20 @@ def test_a_finely_textured_material_is_drawn_at_full_size_where_the_simulator_la
     street = partial & (cover == 0)
     assert np.array_equal(partial, labels == LABEL_ID["ground"]) and street.any() and (cover > 0).any()
     assert np.array_equal(renovator.render(image, pavers, labels).after[street], image[street])
+
+
+def test_inside_a_drawing_the_generator_sets_light_not_blotches():
+    from renovate_net.inference import drawing_light
+
+    cover = np.zeros((160, 160), np.float32)
+    cover[40:120, 40:120] = 1.0                      # the drawing covers the middle of a photo 4x the working size
+    drawn_seen = torch.rand(3, 40, 40)
+    checker = torch.from_numpy(np.indices((40, 40)).sum(0) % 2 * 2.0 - 1.0).float()
+    painted = drawn_seen + 0.1 * checker + 0.05      # blotches, and 0.05 more light
+    light = drawing_light(painted, drawn_seen, cover)
+    inside = (light - drawn_seen)[:, 14:26, 14:26]
+    assert abs(float(inside.mean()) - 0.05) < 0.005 and float(inside.std()) < 0.01
+    assert torch.equal(light[:, :9], painted[:, :9])  # outside the drawing: as painted
 
 
 @pytest.fixture(scope="module")

@@ -95,7 +95,8 @@ def paved_ground(canvas: Canvas) -> np.ndarray:
     ground = canvas.free("ground")
     rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 2.0)  # judge colour, not texture
     green = rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2])
-    chroma = rgb.max(axis=2) - rgb.min(axis=2)
+    chroma = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2]) - \
+        np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
     paved = ground & (green < 0.025) & (chroma < 0.18)
     kernel = np.ones((5, 5), np.uint8)
     paved = cv2.morphologyEx(cv2.morphologyEx(paved.astype(np.uint8), cv2.MORPH_OPEN, kernel),
