@@ -29,7 +29,7 @@ from PIL import Image
 
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
-from renovate_net.label_guidance import edit_gate, lock_colours, missing_regions
+from renovate_net.label_guidance import edit_gate, hold_hue, lock_colours, missing_regions
 from renovate_net.request import RenovationRequest, condition_arrays
 from renovate_net.resize import BAND_ROWS, bilinear_bands
 
@@ -170,6 +170,7 @@ class Renovator:
         drawing = None if footprint is None else (drawn, small_drawn[0].cpu(), footprint.astype(np.float32))
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
+            locked = hold_hue(locked, small.astype(np.float32) / 255.0, small_labels, request)
             rgb = torch.from_numpy(locked).permute(2, 0, 1)
             gate, shadow = edit_gate(labels, request, placement)
             textured = textured_drawing(image, labels, request)

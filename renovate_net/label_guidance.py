@@ -10,6 +10,8 @@
   that the median colour of its lit half is the material's (or the user's `--color`) colour, keeping the
   generated texture and shading. Window frames are thin against the glass around them, so they are left as
   generated.
+- The hue hold: a smooth render's generated colour is kept between the photo's old colour and the asked one,
+  so trim the generator half repaints does not turn a third hue (mauve window surrounds).
 - Missing regions: a re-surfacing type whose label region is (nearly) absent from the photo, a driveway with
   no ground in view, has nothing to change; render says so instead of returning the photo as if renovated.
 """
@@ -75,6 +77,26 @@ def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request
         lit = generated[generated[:, 0] >= np.median(generated[:, 0])]
         shift = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0) - np.median(lit, axis=0)
         out[area] = lab_to_srgb(lab + shift)
+    return out.astype(np.float32)
+
+
+def hold_hue(rgb: np.ndarray, photo: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:
+    """rgb (HxWx3 float in [0, 1]) with each smooth render's chroma held on the line from the photo's chroma to the
+    asked colour's, pixel by pixel: a re-rendered wall goes from its old colour toward the new one, never to a third
+    hue. Lightness stays the generator's. `photo` is the photo the generator saw (HxWx3 float in [0, 1]). Without
+    this the generator paints dark trim left around windows mauve (brown trim, white render asked for)."""
+    catalog = load_catalog()
+    out = rgb.astype(np.float64)
+    for choice in request.choices:
+        kind = catalog.type(choice.type_id)
+        if kind.kind != "resurface" or kind.material(choice.material_id).texture != "render":
+            continue
+        area = labels == kind.region_id
+        generated, before = srgb_to_lab(out[area]), srgb_to_lab(photo[area].astype(np.float64))
+        towards = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0)[None, 1:] - before[:, 1:]
+        share = ((generated[:, 1:] - before[:, 1:]) * towards).sum(axis=1) / np.maximum((towards ** 2).sum(axis=1), 1e-6)
+        generated[:, 1:] = before[:, 1:] + np.clip(share, 0.0, 1.0)[:, None] * towards
+        out[area] = lab_to_srgb(generated)
     return out.astype(np.float32)
 
 

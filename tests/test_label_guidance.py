@@ -3,7 +3,7 @@ import numpy as np
 
 from renovate_net import metrics
 from renovate_net.colour import srgb_to_lab
-from renovate_net.label_guidance import GATE_MARGIN, edit_gate, lock_colours
+from renovate_net.label_guidance import GATE_MARGIN, edit_gate, hold_hue, lock_colours
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
 
@@ -72,3 +72,19 @@ def test_lock_leaves_window_frames_and_additive_types_as_generated():
     rgb = np.full((40, 60, 3), 0.4, np.float32)
     out = lock_colours(rgb, np.ones((40, 60), np.float32), labels, parse_request(["windows", "solar-panels"]))
     assert np.array_equal(out, rgb)
+
+
+def test_a_render_goes_from_the_old_colour_toward_the_new_one_never_to_a_third_hue():
+    labels = facade_labels()
+    wall = labels == LABEL_ID["wall"]
+    photo = np.broadcast_to(np.array([0.45, 0.3, 0.2], np.float32), (40, 60, 3)).copy()   # brown trim
+    halfway = 0.5 * (photo + 0.95)                                                      # toward white render
+    mauve = np.broadcast_to(np.array([0.55, 0.45, 0.6], np.float32), (40, 60, 3)).copy()
+    request = parse_request(["facade-insulation"], colours=["facade-insulation=#F2F2F2"])
+    held = hold_hue(mauve, photo, labels, request)
+    lab, before = srgb_to_lab(held[wall].astype(np.float64)), srgb_to_lab(photo[wall].astype(np.float64))
+    assert (lab[:, 2] >= 0).all() and (lab[:, 2] <= before[:, 2]).all()   # yellow-brown toward neutral: never blue
+    assert np.allclose(lab[:, 0], srgb_to_lab(mauve[wall].astype(np.float64))[:, 0], atol=0.5)  # its lightness kept
+    assert np.array_equal(held[~wall], mauve[~wall])
+    on_the_way = hold_hue(halfway, photo, labels, request)
+    assert np.abs(on_the_way - halfway).max() < 0.01                    # a colour already on the way stays
