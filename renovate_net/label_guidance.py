@@ -28,6 +28,7 @@ GATE_MARGIN = 2        # px beyond the label region (the simulator feathers re-s
 SHADOW_REACH = 0.03    # of the photo's long side, around a placed object (a garage's cast shadow: ~0.8 m)
 MIN_LOCK_PIXELS = 50   # fewer generated pixels in a region than this: too few to measure its colour
 MIN_REGION_SHARE = 5e-4  # of the photo: a re-surfacing type's label region smaller than this is missing
+HUE_SLACK = 4.0        # CIE a*b* units a smooth render's colour may stray from the line old colour -> asked colour
 IN_GROUND = ("pool",)  # added objects that cast no shadow: the pool targets change the ring around a pool by -0.9 of 255
 
 
@@ -81,9 +82,9 @@ def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request
 
 
 def hold_hue(rgb: np.ndarray, photo: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:
-    """rgb (HxWx3 float in [0, 1]) with each smooth render's chroma held on the line from the photo's chroma to the
-    asked colour's, pixel by pixel: a re-rendered wall goes from its old colour toward the new one, never to a third
-    hue. Lightness stays the generator's. `photo` is the photo the generator saw (HxWx3 float in [0, 1]). Without
+    """rgb (HxWx3 float in [0, 1]) with each smooth render's chroma held within HUE_SLACK of the line from the
+    photo's chroma to the asked colour's, pixel by pixel: a re-rendered wall goes from its old colour toward the new
+    one, never to a third hue, and keeps the light's small tints. Lightness stays the generator's. `photo` is the photo the generator saw (HxWx3 float in [0, 1]). Without
     this the generator paints dark trim left around windows mauve (brown trim, white render asked for)."""
     catalog = load_catalog()
     out = rgb.astype(np.float64)
@@ -95,7 +96,10 @@ def hold_hue(rgb: np.ndarray, photo: np.ndarray, labels: np.ndarray, request: Re
         generated, before = srgb_to_lab(out[area]), srgb_to_lab(photo[area].astype(np.float64))
         towards = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0)[None, 1:] - before[:, 1:]
         share = ((generated[:, 1:] - before[:, 1:]) * towards).sum(axis=1) / np.maximum((towards ** 2).sum(axis=1), 1e-6)
-        generated[:, 1:] = before[:, 1:] + np.clip(share, 0.0, 1.0)[:, None] * towards
+        nearest = before[:, 1:] + np.clip(share, 0.0, 1.0)[:, None] * towards
+        off = generated[:, 1:] - nearest
+        reach = np.sqrt((off ** 2).sum(axis=1, keepdims=True))
+        generated[:, 1:] = nearest + off * np.minimum(1.0, HUE_SLACK / np.maximum(reach, 1e-6))
         out[area] = lab_to_srgb(generated)
     return out.astype(np.float32)
 
