@@ -170,7 +170,7 @@ class Renovator:
         drawing = None if footprint is None else (drawn, small_drawn[0].cpu(), footprint.astype(np.float32))
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
-            locked = hold_hue(locked, small.astype(np.float32) / 255.0, small_labels, request)
+            locked = hold_hue(locked, seen.permute(1, 2, 0).numpy(), small_labels, request)
             rgb = torch.from_numpy(locked).permute(2, 0, 1)
             gate, shadow = edit_gate(labels, request, placement)
             textured = textured_drawing(image, labels, request)
@@ -206,7 +206,8 @@ def textured_drawing(image: np.ndarray, labels: np.ndarray,
 
 
 def with_texture(drawing: tuple[np.ndarray, torch.Tensor, np.ndarray] | None,
-                 textured: tuple[np.ndarray, np.ndarray, np.ndarray], gate: np.ndarray | None, size: tuple[int, int]) -> tuple[tuple, np.ndarray | None]:
+                 textured: tuple[np.ndarray, np.ndarray, np.ndarray], gate: np.ndarray | None,
+                 size: tuple[int, int]) -> tuple[tuple, np.ndarray | None]:
     """The added objects' drawing (or none) with the textured re-surfacing laid in beside the objects, and the
     gate narrowed so that in a PART_OF_REGION type's region only what the simulator re-surfaced may change."""
     drawn, cover, partial = textured

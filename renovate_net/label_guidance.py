@@ -84,8 +84,9 @@ def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request
 def hold_hue(rgb: np.ndarray, photo: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:
     """rgb (HxWx3 float in [0, 1]) with each smooth render's chroma held within HUE_SLACK of the line from the
     photo's chroma to the asked colour's, pixel by pixel: a re-rendered wall goes from its old colour toward the new
-    one, never to a third hue, and keeps the light's small tints. Lightness stays the generator's. `photo` is the photo the generator saw (HxWx3 float in [0, 1]). Without
-    this the generator paints dark trim left around windows mauve (brown trim, white render asked for)."""
+    one, never to a third hue, and keeps the light's small tints. Lightness stays the generator's. `photo` is the
+    photo the generator saw (HxWx3 float in [0, 1]). Without this the generator paints dark trim left around
+    windows mauve (brown trim, white render asked for)."""
     catalog = load_catalog()
     out = rgb.astype(np.float64)
     for choice in request.choices:

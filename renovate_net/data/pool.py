@@ -16,7 +16,7 @@ import numpy as np
 from renovate_net.catalog import Material
 from renovate_net.data import textures
 from renovate_net.data.canvas import Canvas, RegionMissing, exposure, feather
-from renovate_net.data.scene import CAMERA_HEIGHT_M, bbox, ground_coords, shading, to_linear, to_srgb
+from renovate_net.data.scene import CAMERA_HEIGHT_M, bbox, channel_extremes, ground_coords, shading, to_linear, to_srgb
 from renovate_net.request import Choice
 
 COPING_M = 0.35
@@ -35,7 +35,8 @@ def _site(canvas: Canvas, rng: np.random.Generator):
     if ground.sum() < 0.01 * ground.size:
         return None
     rgb = cv2.GaussianBlur(scene.image, (0, 0), 2.0)  # judge colour, not grass blades
-    saturation = (rgb.max(axis=2) - rgb.min(axis=2)) / np.maximum(rgb.max(axis=2), 1e-3)
+    brightest, darkest = channel_extremes(rgb)
+    saturation = (brightest - darkest) / np.maximum(brightest, 1e-3)
     gray = scene.image.mean(axis=2)
     texture = np.sqrt(np.maximum(cv2.blur(gray * gray, (7, 7)) - cv2.blur(gray, (7, 7)) ** 2, 0))
     flat = ground & (canvas.free("ground") | (texture < 0.05))  # green 'vegetation' must be flat, not a bush

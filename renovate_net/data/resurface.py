@@ -12,7 +12,7 @@ import numpy as np
 from renovate_net.catalog import Material
 from renovate_net.data import textures
 from renovate_net.data.canvas import Canvas, RegionMissing, feather, relight
-from renovate_net.data.scene import bbox, components, facade_coords, ground_coords, shading
+from renovate_net.data.scene import bbox, channel_extremes, components, facade_coords, ground_coords, shading
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
@@ -95,8 +95,8 @@ def paved_ground(canvas: Canvas) -> np.ndarray:
     ground = canvas.free("ground")
     rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 2.0)  # judge colour, not texture
     green = rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2])
-    chroma = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2]) - \
-        np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+    brightest, darkest = channel_extremes(rgb)
+    chroma = brightest - darkest
     paved = ground & (green < 0.025) & (chroma < 0.18)
     kernel = np.ones((5, 5), np.uint8)
     paved = cv2.morphologyEx(cv2.morphologyEx(paved.astype(np.uint8), cv2.MORPH_OPEN, kernel),

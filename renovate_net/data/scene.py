@@ -77,14 +77,19 @@ class Scene:
         """(rgb, brightness, saturation) of the photo blurred by 1 px, measured once: how leaves and trim are
         told apart from a wall (colour, not texture)."""
         rgb = cv2.GaussianBlur(self.image, (0, 0), 1.0)
-        brightness = np.maximum(np.maximum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
-        darkest = np.minimum(np.minimum(rgb[..., 0], rgb[..., 1]), rgb[..., 2])
+        brightness, darkest = channel_extremes(rgb)
         return rgb, brightness, (brightness - darkest) / np.maximum(brightness, 1e-3)
 
     @cached_property
     def mean_linear(self) -> np.ndarray:
         """The photo's mean linear RGB, measured once (every drawn surface is exposed by it)."""
         return self.linear.reshape(-1, 3).mean(axis=0)
+
+
+def channel_extremes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(largest, smallest) of the three channels of an HxWx3 image, per pixel (faster than an axis reduce)."""
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return np.maximum(np.maximum(red, green), blue), np.minimum(np.minimum(red, green), blue)
 
 
 def _scale(labels: np.ndarray) -> float:
