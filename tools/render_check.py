@@ -14,6 +14,8 @@ Then the colour check (`--color facade-insulation=#RRGGBB`: median CIEDE2000 of 
 wall to the asked colour) and the realism check: KID (EfficientNet-Lite0 features) of renders of one half of
 the photos against the real other half, minus the same for the unrendered photos (x 1e-3). With
 `--realism-own-colour` each realism request also runs with the facade in each photo's own wall colour.
+`--realism-control` adds the same measure for REAL photos: the rendered half's photos with the lightest walls
+against random sets of as many of its photos, i.e. how far KID moves when every house in a set is white.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import numpy as np
 from PIL import Image
 
 from renovate_net import metrics
-from renovate_net.colour import parse_hex, to_hex
+from renovate_net.colour import parse_hex, srgb_to_lab, to_hex
 from renovate_net.engine.evaluator import lit_colour_error, pooled_features
 from renovate_net.imaging import load_image
 from renovate_net.labels import LABEL_ID
@@ -38,6 +40,7 @@ REQUESTS = [["facade-insulation", "windows"], ["pool"], ["solar-panels", "roof"]
             ["facade-cladding"]]
 COLOURS = ["#B03A2E", "#2E86C1", "#F4D03F", "#7F8C8D", "#1E8449", "#F5F0E6"]
 REALISM = ["facade-insulation", "windows", "solar-panels"]
+CONTROL_SIZE, CONTROL_DRAWS = 15, 200  # photos per control set; random sets drawn
 MODEL: list[str] = []  # ["--model", URI] when --model is given, else the champion
 
 
@@ -129,6 +132,32 @@ def realism_row(photos: list[Path], work: Path, types: list[str], own_colour: bo
           f"{kid_after - kid_before:+.3f} |")
 
 
+def control_row(photos: list[Path], size: int = CONTROL_SIZE) -> None:
+    """KID gap of the `size` real photos with the lightest, most neutral walls (L* - 2 C* of the wall's median
+    colour) of the rendered half, against random sets of `size` photos of that half; same reference half."""
+    rendered, reference = photos[0::2], photos[1::2]
+    segmenter = Segmenter.from_uri()
+    features = metrics.Lite0Features(pretrained=True)
+    real = pooled_features(features, [load_image(p) for p in reference])
+    whiteness, candidates = [], []
+    for photo in rendered:
+        if (colour := wall_colour(photo, segmenter)) is not None:
+            lab = srgb_to_lab(np.asarray(parse_hex(colour), np.float64) / 255.0)
+            whiteness.append(lab[0] - 2 * np.hypot(lab[1], lab[2]))
+            candidates.append(photo)
+    candidate_features = pooled_features(features, [load_image(p) for p in candidates])
+    white = metrics.kid(real, candidate_features[np.argsort(whiteness)[::-1][:size]]) * 1e3
+    rng = np.random.default_rng(0)
+    random = [metrics.kid(real, candidate_features[rng.choice(len(candidates), size, replace=False)]) * 1e3
+              for _ in range(CONTROL_DRAWS)]
+    print("\n| control: real photos | photos | reference | KID x1e-3 | gap |")
+    print("|---|---|---|---|---|")
+    print(f"| random sets of the rendered half (mean of {CONTROL_DRAWS}) | {size} | {len(reference)} | "
+          f"{np.mean(random):.3f} (sd {np.std(random):.3f}) | |")
+    print(f"| the lightest walls of the rendered half | {size} | {len(reference)} | {white:.3f} | "
+          f"{white - np.mean(random):+.3f} |")
+
+
 def list_photos(folder: Path) -> list[Path]:
     return sorted(p.resolve() for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
 
@@ -148,6 +177,8 @@ def main() -> None:
                              "requests, e.g. to see which type moves the KID")
     parser.add_argument("--realism-own-colour", action="store_true",
                         help="also run each realism request with the facade in each photo's own wall colour")
+    parser.add_argument("--realism-control", action="store_true",
+                        help="also measure the realism check's KID gap for the real photos with the lightest walls")
     args = parser.parse_args()
     if args.model:
         MODEL.extend(["--model", args.model])
@@ -163,6 +194,8 @@ def main() -> None:
             for types in args.realism_types or [REALISM]:
                 for own_colour in [False, True] if args.realism_own_colour else [False]:
                     realism_row(list_photos(args.realism_photos or args.photos), work, types, own_colour)
+        if args.realism_control:
+            control_row(list_photos(args.realism_photos or args.photos))
 
 
 if __name__ == "__main__":

@@ -6,9 +6,12 @@ Wall times depend on what else runs on the machine; the CLI's CPU time (user+sys
 2-core machine the wall time lies between CPU/2 and CPU.
 Quality: per-class IoU on the held-out LabelMeFacade photos of the config's split (segmenter.holdout,
 segmenter.holdout_seed), roof counted as wall, at each photo's own size.
+Roofs: roof IoU on house photos against hand-drawn roof outlines (tools/roof_labels.py), by default on the 12
+photos the pseudo-labels leave out (segmenter_sheet.py --pick 12), which no segmenter trained on.
 
   flock /tmp/renovate-heavy.lock .venv/bin/python tools/segmenter_bench.py speed
   flock /tmp/renovate-heavy.lock .venv/bin/python tools/segmenter_bench.py quality
+  .venv/bin/python tools/segmenter_bench.py roofs ../shared/data/houses --roofs data/houses-roofs.json
 """
 from __future__ import annotations
 
@@ -21,13 +24,19 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from renovate_net.config import load_config
 from renovate_net.data.labelmefacade import LabelMeFacade
 from renovate_net.engine.segmenter_metrics import evaluate, format_table
 from renovate_net.imaging import load_image, save_image
+from renovate_net.labels import LABEL_ID
 from renovate_net.segmenter import DEFAULT_URI, Segmenter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from roof_labels import load_roofs, roof_mask  # noqa: E402
+from segmenter_sheet import evenly_spaced  # noqa: E402
 
 LABELME = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "labelmefacade"
 
@@ -101,6 +110,28 @@ def quality(args: argparse.Namespace) -> None:
     print(format_table(table))
 
 
+def roofs(args: argparse.Namespace) -> None:
+    outlines = load_roofs(args.roofs)
+    photos = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    chosen = [p for p in evenly_spaced(photos, args.pick) if p.stem in outlines]
+    segmenter = Segmenter.from_uri(args.model)
+    print(f"roofs: {len(chosen)} house photos with hand-drawn outlines, model {args.model}")
+    print(f"{'photo':<14} {'roof %':>7} {'IoU':>6} {'roof called wall':>17} {'roof elsewhere %':>17}")
+    totals = np.zeros(4)  # intersection, union, truth roof called wall, truth roof
+    for photo in chosen:
+        image = load_image(photo)
+        predicted = segmenter.predict(image)
+        truth = roof_mask(outlines[photo.stem], *predicted.shape)
+        roof = predicted == LABEL_ID["roof"]
+        counts = np.array([(roof & truth).sum(), (roof | truth).sum(),
+                           (truth & (predicted == LABEL_ID["wall"])).sum(), truth.sum()])
+        totals += counts
+        iou = f"{counts[0] / counts[1]:.3f}" if counts[1] else "-"
+        called_wall = f"{counts[2] / counts[3]:.1%}" if counts[3] else "-"
+        print(f"{photo.stem:<14} {truth.mean():>7.1%} {iou:>6} {called_wall:>17} {(roof & ~truth).mean():>17.2%}")
+    print(f"{'all':<14} {'':>7} {totals[0] / totals[1]:>6.3f} {totals[2] / totals[3]:>17.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -112,10 +143,14 @@ def main() -> None:
     good.add_argument("--config", default="configs/segmenter.yaml", help="config whose split to use")
     good.add_argument("--data", type=Path, default=None, help="LabelMeFacade folder (default: the config's)")
     good.add_argument("--flip", action="store_true", help="also run the mirrored photos (test-time augmentation)")
-    for command in (fast, good):
+    roof = sub.add_parser("roofs", help="roof IoU on house photos against hand-drawn outlines")
+    roof.add_argument("photos", type=Path, help="folder of the house photos")
+    roof.add_argument("--roofs", type=Path, default=Path("data/houses-roofs.json"), help="the outlines JSON")
+    roof.add_argument("--pick", type=int, default=12, help="evenly spaced photos measured (0 = all outlined)")
+    for command in (fast, good, roof):
         command.add_argument("--model", default=DEFAULT_URI, help="segmenter URI or folder")
     args = parser.parse_args()
-    speed(args) if args.what == "speed" else quality(args)
+    {"speed": speed, "quality": quality, "roofs": roofs}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,12 @@ A pixel keeps its predicted label only where the model is confident (max softmax
 roof counted together); the building is split into roof and wall by a colour + geometry cue (GrabCut seeded
 by the skyline, see renovate_net/data/roofs.py), roof specks under --min-roof of the photo become wall. The
 photos the 12-house sheet shows (`segmenter_sheet.py --pick 12`) are left out, so the sheet shows photos
-the final model was not trained on. Review the result by eye before training on it:
+the final model was not trained on. A photo with hand-drawn roof outlines (`--roofs`, tools/roof_labels.py)
+takes its roof/wall split from them instead: building inside an outline is roof, outside it wall, and a thin
+band along each outline is left unsupervised. Review the result by eye before training on it:
 
-  .venv/bin/python tools/segmenter_pseudolabels.py ../shared/data/houses -o data/houses-pseudo --model runs/stage1/model
+  .venv/bin/python tools/segmenter_pseudolabels.py ../shared/data/houses -o data/houses-pseudo --model runs/stage1/model \
+      --roofs data/houses-roofs.json
   .venv/bin/python tools/segmenter_sheet.py ../shared/data/houses --labels data/houses-pseudo -o review.png --columns 3
 then list rejected photos with --reject and run the first command again with --force.
 """
@@ -28,16 +31,20 @@ from renovate_net.labels import LABEL_ID
 from renovate_net.segmenter import DEFAULT_URI, Segmenter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from roof_labels import load_roofs, roof_mask  # noqa: E402
 from segmenter_sheet import evenly_spaced  # noqa: E402  (the sheet's choice of photos)
 
 WALL, ROOF = LABEL_ID["wall"], LABEL_ID["roof"]
+OUTLINE_BAND = 2  # px at the working size either side of a hand-drawn roof outline left unsupervised
 
 
-def pseudo_labels(image: np.ndarray, logits: torch.Tensor, confidence: float, min_roof: float) -> np.ndarray:
+def pseudo_labels(image: np.ndarray, logits: torch.Tensor, confidence: float, min_roof: float,
+                  outlines: list | None = None) -> np.ndarray:
     """A photo and its [C,h,w] logits -> HxW uint8 ids at the photo's size (IGNORE where unsure).
 
     Wall and roof are first taken together as 'building' (the first model's own roof/wall split is weak);
-    GrabCut then splits the building into roof and wall by colour, seeded by geometry (data/roofs.py).
+    hand-drawn roof `outlines` (percent polygons) split it into roof and wall where given, else GrabCut splits
+    it by colour, seeded by geometry (data/roofs.py).
     """
     probabilities = logits.softmax(0).numpy()
     probabilities[WALL] += probabilities[ROOF]
@@ -46,6 +53,8 @@ def pseudo_labels(image: np.ndarray, logits: torch.Tensor, confidence: float, mi
     labels, best = probabilities.argmax(0).astype(np.uint8), probabilities.max(0)
     small = cv2.resize(image, labels.shape[::-1], interpolation=cv2.INTER_AREA)
     building = (labels == WALL) & (best >= confidence)
+    if outlines is not None:
+        return outlined_labels(image, labels, best >= confidence, outlines)
     openings = np.isin(labels, (LABEL_ID["window"], LABEL_ID["door"]))
     roof = grabcut_roof(small, building, labels == LABEL_ID["sky"], openings, roof_hint)
     count, components, stats, _ = cv2.connectedComponentsWithStats(roof.astype(np.uint8), connectivity=8)
@@ -58,6 +67,18 @@ def pseudo_labels(image: np.ndarray, logits: torch.Tensor, confidence: float, mi
     return cv2.resize(labels, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
 
 
+def outlined_labels(image: np.ndarray, labels: np.ndarray, confident: np.ndarray, outlines: list) -> np.ndarray:
+    """Labels with the building (WALL in `labels`) split by hand-drawn roof outlines: roof inside, wall outside,
+    IGNORE within OUTLINE_BAND px of an outline and wherever the model is unsure."""
+    roof = roof_mask(outlines, *labels.shape).astype(np.uint8)
+    kernel = np.ones((2 * OUTLINE_BAND + 1,) * 2, np.uint8)
+    band = cv2.dilate(roof, kernel) > cv2.erode(roof, kernel)
+    building = labels == WALL
+    labels[building & (roof > 0)] = ROOF
+    labels[~confident | (building & band)] = IGNORE
+    return cv2.resize(labels, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_NEAREST)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("photos", type=Path, help="folder of photos")
@@ -66,6 +87,8 @@ def main() -> None:
     parser.add_argument("--confidence", type=float, default=0.7, help="min softmax probability to keep a label")
     parser.add_argument("--min-roof", type=float, default=0.01, help="min roof region, as a share of the photo")
     parser.add_argument("--sheet-photos", type=int, default=12, help="evenly spaced photos left out (the sheet's)")
+    parser.add_argument("--roofs", type=Path, default=None,
+                        help="hand-drawn roof outlines JSON (tools/roof_labels.py) for the photos it lists")
     parser.add_argument("--reject", default="", help="comma-separated photo stems rejected on review")
     parser.add_argument("--force", action="store_true", help="overwrite existing label PNGs")
     args = parser.parse_args()
@@ -77,13 +100,15 @@ def main() -> None:
     for photo in photos:  # a photo rejected on review must not keep an earlier run's labels
         if photo not in chosen:
             (args.output / f"{photo.stem}.png").unlink(missing_ok=True)
+    outlines = load_roofs(args.roofs) if args.roofs else {}
     segmenter = Segmenter.from_uri(args.model)
     for photo in chosen:
         image = load_image(photo)
-        labels = pseudo_labels(image, segmenter.logits([image])[0], args.confidence, args.min_roof)
+        labels = pseudo_labels(image, segmenter.logits([image])[0], args.confidence, args.min_roof,
+                               outlines.get(photo.stem))
         save_image(labels, args.output / f"{photo.stem}.png", force=args.force)
-    print(f"wrote {len(chosen)} pseudo-labels to {args.output} "
-          f"({len(left_out)} sheet photos left out, {len(rejected)} rejected)")
+    print(f"wrote {len(chosen)} pseudo-labels to {args.output} ({len(left_out)} sheet photos left out, "
+          f"{len(rejected)} rejected, {sum(p.stem in outlines for p in chosen)} split by hand-drawn roofs)")
 
 
 if __name__ == "__main__":
