@@ -5,11 +5,11 @@ under the sky: porch and garage roofs come out as wall, tall gables as roof. The
 
   # 1. photos with a grid in percent of width and height, to read polygon corners off
   .venv/bin/python tools/roof_labels.py grid ../shared/data/houses/100_frontal.jpg ... -o grids/
-  # 2. write the corners into data/houses-roofs.json: {"100_frontal": [[[x, y], ...], ...], ...},
+  # 2. write the corners into tools/labels/houses-roofs.json: {"100_frontal": [[[x, y], ...], ...], ...},
   #    x and y in percent of the photo's width and height, one polygon per visible roof surface
   #    (chimneys and walls excluded; [] = no roof in view)
   # 3. LOOK at the outlines over the photos, fix, repeat
-  .venv/bin/python tools/roof_labels.py review data/houses-roofs.json ../shared/data/houses -o review.png
+  .venv/bin/python tools/roof_labels.py review tools/labels/houses-roofs.json ../shared/data/houses -o review.png
 
 `tools/segmenter_pseudolabels.py --roofs` uses them to split the building into roof and wall;
 `tools/segmenter_bench.py roofs` measures a segmenter's roofs against them on photos it was not trained on.

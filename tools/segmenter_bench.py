@@ -11,7 +11,7 @@ photos the pseudo-labels leave out (segmenter_sheet.py --pick 12), which no segm
 
   flock /tmp/renovate-heavy.lock .venv/bin/python tools/segmenter_bench.py speed
   flock /tmp/renovate-heavy.lock .venv/bin/python tools/segmenter_bench.py quality
-  .venv/bin/python tools/segmenter_bench.py roofs ../shared/data/houses --roofs data/houses-roofs.json
+  .venv/bin/python tools/segmenter_bench.py roofs ../shared/data/houses --roofs tools/labels/houses-roofs.json
 """
 from __future__ import annotations
 
@@ -145,7 +145,7 @@ def main() -> None:
     good.add_argument("--flip", action="store_true", help="also run the mirrored photos (test-time augmentation)")
     roof = sub.add_parser("roofs", help="roof IoU on house photos against hand-drawn outlines")
     roof.add_argument("photos", type=Path, help="folder of the house photos")
-    roof.add_argument("--roofs", type=Path, default=Path("data/houses-roofs.json"), help="the outlines JSON")
+    roof.add_argument("--roofs", type=Path, default=Path("tools/labels/houses-roofs.json"), help="the outlines JSON")
     roof.add_argument("--pick", type=int, default=12, help="evenly spaced photos measured (0 = all outlined)")
     for command in (fast, good, roof):
         command.add_argument("--model", default=DEFAULT_URI, help="segmenter URI or folder")

@@ -10,7 +10,7 @@ takes its roof/wall split from them instead: building inside an outline is roof,
 band along each outline is left unsupervised. Review the result by eye before training on it:
 
   .venv/bin/python tools/segmenter_pseudolabels.py ../shared/data/houses -o data/houses-pseudo --model runs/stage1/model \
-      --roofs data/houses-roofs.json
+      --roofs tools/labels/houses-roofs.json
   .venv/bin/python tools/segmenter_sheet.py ../shared/data/houses --labels data/houses-pseudo -o review.png --columns 3
 then list rejected photos with --reject and run the first command again with --force.
 """
