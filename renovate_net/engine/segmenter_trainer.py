@@ -232,7 +232,8 @@ def _model_card(config: Config, table: dict[str, float], described: list[str]) -
               "except just under the sky (where a roof can show), where they count as wall-or-roof (a partial "
               "label). Roof vs wall is learnt from the procedural houses and the pseudo-labelled photos.\n\n"
             f"## Metrics\n\n{metrics}\nTrained with `renovate-net train --config configs/segmenter.yaml` "
-            f"({config.train.steps} steps of {config.train.batch_size} crops of {seg.crop_size} px).\n")
+            f"({config.train.steps} steps of {config.train.batch_size} crops of {seg.crop_size} px, lr {config.train.lr:g}"
+            + (f", fine-tuned from `{seg.init_from}`" if seg.init_from else "") + ").\n")
 
 
 def _save_and_register(config: Config, model, name: str, kwargs: dict, table: dict, described: list[str],
