@@ -6,12 +6,13 @@ Also writes docs/example.jpg: the README's main command (facade insulation + new
 tools/examples/house.jpg, before | after.
 
 Uses the shipped champion models (or --model). Each request gets its own photo among the first --count
-(after --first), the one showing most of the regions it edits and with room for what it adds. Prints one
+(after --first): of the 4 unused photos showing most of the regions it edits, the one render changes most. Prints one
 line per rendered pair.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ REQUESTS = [
     (["facade-cladding", "windows", "roof"], ["facade-cladding=wood-cladding", "windows=pvc-white"]),
 ]
 TILE = 384
+CANDIDATES = 4  # photos rendered per request, the one changed most shown
 EXAMPLE = Path(__file__).resolve().parent / "examples" / "house.jpg"
 CATALOG = load_catalog()
 
@@ -72,16 +74,15 @@ def main() -> None:
     rows, unused = [], set(range(len(photos)))
     for types, materials in REQUESTS:
         request = parse_request(types, materials)
-        # The unused photo showing the most of what this request edits (a pool needs a garden, panels a roof),
-        # of those render finds room on for what it adds.
-        for index in sorted(unused, key=lambda i: -region_share(labels[i], request)):
-            try:
-                result = renovator.render(images[index], request, labels[index])
-                break
-            except UserError:
-                continue
-        else:
+        # Of the CANDIDATES unused photos showing the most of what this request edits (a pool needs a garden,
+        # panels a roof), the one where render changes most: an added object small or hidden says little.
+        results = {}
+        for index in sorted(unused, key=lambda i: -region_share(labels[i], request))[:CANDIDATES]:
+            with contextlib.suppress(UserError):  # no room for what the request adds
+                results[index] = renovator.render(images[index], request, labels[index])
+        if not results:
             raise SystemExit(f"no photo has room for {request.describe()}")
+        index, result = max(results.items(), key=lambda item: item[1].edit_mask.mean())
         unused.discard(index)
         rows.append((thumbnail(images[index], f"before: {photos[index].name}"),
                      thumbnail(result.after, request.describe())))
