@@ -197,3 +197,12 @@ def test_added_objects_alone_are_the_simulators_fixed_seed_layout(scene):
     assert not nothing.placement.any() and np.array_equal(nothing.after, image)
     with pytest.raises(RegionMissing):
         added_objects(image, np.full_like(labels, LABEL_ID["sky"]), parse_request(["pool"]))
+
+
+def test_solar_layout_on_a_roof_sliver_finds_no_rows_instead_of_failing():
+    # every pixel on one eave line: a grid lifted off the eave has no row on the roof (once a crash)
+    from renovate_net.data.solar import _layout
+    inside = np.ones((3, 12), bool)
+    u, v = np.meshgrid(np.arange(12.0), np.zeros(3))
+    array, _, _ = _layout(inside, u, v, 2.0, 3.0, 2, np.random.default_rng(0))
+    assert array.shape == inside.shape

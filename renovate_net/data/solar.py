@@ -53,6 +53,8 @@ def _layout(inside: np.ndarray, u: np.ndarray, v: np.ndarray, pw: float, ph: flo
         v0 = float(v[inside].max()) - lift
         row = np.floor((v0 - v) / ph).astype(np.int64)
         valid = (row >= 0) & (row < rows + 2)
+        if not valid.any():  # a roof sliver thinner than the lift: no grid row starts on it
+            continue
         for phase in rng.uniform(0.0, pw, 3):
             col = np.floor((u - phase) / pw).astype(np.int64)
             col -= col[valid].min()
