@@ -206,3 +206,19 @@ def test_solar_layout_on_a_roof_sliver_finds_no_rows_instead_of_failing():
     u, v = np.meshgrid(np.arange(12.0), np.zeros(3))
     array, _, _ = _layout(inside, u, v, 2.0, 3.0, 2, np.random.default_rng(0))
     assert array.shape == inside.shape
+
+
+def test_paving_fills_its_tinted_spots_but_not_a_lawn_island():
+    # pale concrete whose faint green cast crosses the paving threshold in spots, with a lawn bed in it
+    from renovate_net.data.canvas import Canvas
+    from renovate_net.data.resurface import paved_ground
+    labels = np.full((300, 400), LABEL_ID["ground"], np.uint8)
+    labels[:30] = LABEL_ID["sky"]
+    image = np.full((300, 400, 3), 215, np.uint8)
+    image[46:58, 36:50] = (208, 220, 208)   # concrete with a green cast: green excess 0.047 and 0.039
+    image[80:90, 96:108] = (208, 218, 208)
+    image[60:72, 120:134] = (60, 140, 50)   # a lawn bed as small as the spots
+    paved = paved_ground(Canvas.start(analyse(image, labels)))
+    assert paved[46:58, 36:50].all() and paved[80:90, 96:108].all()
+    assert not paved[62:70, 122:132].any()
+    assert not paved[:30].any()

@@ -89,23 +89,42 @@ def roof(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Gene
     _resurface(canvas, region, material.texture, choice.colour, rng, coords, detail=0.15)
 
 
+PAVED_GREEN, LAWN_GREEN = 0.025, 0.06  # green excess: paving below the first; a patch above the second is grass
+
+
 def paved_ground(canvas: Canvas) -> np.ndarray:
-    """The paved share of the ground region (not lawn): low green excess and low chroma, cleaned, the
-    largest connected parts (a driveway, a path, a forecourt)."""
+    """The paved share of the ground region (not lawn): low green excess and low chroma, cleaned, with the
+    small patches it encloses that are not grass, the largest connected parts (a driveway, a path, a
+    forecourt)."""
     ground = canvas.free("ground")
     rgb = cv2.GaussianBlur(canvas.scene.image, (0, 0), 2.0)  # judge colour, not texture
     green = rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2])
     brightest, darkest = channel_extremes(rgb)
     chroma = brightest - darkest
-    paved = ground & (green < 0.025) & (chroma < 0.18)
+    paved = ground & (green < PAVED_GREEN) & (chroma < 0.18)
     kernel = np.ones((5, 5), np.uint8)
     paved = cv2.morphologyEx(cv2.morphologyEx(paved.astype(np.uint8), cv2.MORPH_OPEN, kernel),
                              cv2.MORPH_CLOSE, kernel).astype(bool) & ground
+    paved = _fill_patches(paved, green, int(0.005 * paved.size)) & ground
     parts = sorted(components(paved, int(0.004 * paved.size)), key=lambda p: -p[0].sum())
     out = np.zeros_like(paved)
     for part, _ in parts[:2]:
         out |= part
     return out
+
+
+def _fill_patches(paved: np.ndarray, green: np.ndarray, largest: int) -> np.ndarray:
+    """`paved` with its small gaps filled unless they are grass: concrete with a slight green cast, stains and
+    sun spots fall just outside the paving colours and would stay old, in holes, under new pavers."""
+    count, ids, stats, _ = cv2.connectedComponentsWithStats((~paved).astype(np.uint8), connectivity=4)
+    small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] <= largest)
+    if not small.size:
+        return paved
+    area = np.bincount(ids.ravel(), minlength=count)
+    mean_green = np.bincount(ids.ravel(), weights=green.ravel(), minlength=count) / np.maximum(area, 1)
+    fill = np.zeros(count, bool)
+    fill[small[mean_green[small] < LAWN_GREEN]] = True
+    return paved | fill[ids]
 
 
 def _driveway_zone(scene, paved: np.ndarray) -> np.ndarray:
