@@ -58,10 +58,12 @@ def test_predict_has_the_photo_size_and_valid_ids(segmenter, rng):
 
 
 def test_batch_of_mixed_sizes_equals_one_by_one(segmenter, rng):
+    # logits, not labels: a batch of two runs other CPU kernels than a batch of one, and on an untrained model
+    # that rounding flips the argmax of near-tied pixels (it did, once, in CI)
     images = [synthetic_house(rng, size)[0] for size in ((160, 120), (120, 160), (160, 120))]
-    batch = segmenter.predict_batch(images)
-    for image, labels in zip(images, batch):
-        assert np.array_equal(labels, segmenter.predict(image))
+    for image, logits in zip(images, segmenter.logits(images)):
+        assert torch.allclose(logits, segmenter.logits([image])[0], atol=1e-3)
+    assert [labels.shape for labels in segmenter.predict_batch(images)] == [image.shape[:2] for image in images]
 
 
 def test_mirror_pass_keeps_shape_and_is_symmetric(model_folder, rng):
