@@ -117,10 +117,10 @@ def _fill_patches(paved: np.ndarray, green: np.ndarray, largest: int) -> np.ndar
     """`paved` with its small gaps filled unless they are grass: concrete with a slight green cast, stains and
     sun spots fall just outside the paving colours and would stay old, in holes, under new pavers."""
     count, ids, stats, _ = cv2.connectedComponentsWithStats((~paved).astype(np.uint8), connectivity=4)
-    small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] <= largest)
+    area = stats[:, cv2.CC_STAT_AREA]
+    small = np.flatnonzero(area <= largest)
     if not small.size:
         return paved
-    area = np.bincount(ids.ravel(), minlength=count)
     mean_green = np.bincount(ids.ravel(), weights=green.ravel(), minlength=count) / np.maximum(area, 1)
     fill = np.zeros(count, bool)
     fill[small[mean_green[small] < LAWN_GREEN]] = True
