@@ -58,9 +58,14 @@ def main() -> None:
     config = load_config(args.config)
     folders = [resolve_model(uri) for uri in args.ingredients]
     specs = [read_spec(folder) for folder in folders]
-    if any((s["kind"], s["name"], s["kwargs"], s.get("working_size")) !=
-           (specs[0]["kind"], specs[0]["name"], specs[0]["kwargs"], specs[0].get("working_size")) for s in specs):
-        raise SystemExit("the ingredients differ in architecture or working size")
+    if any((s["kind"], s["name"], s["kwargs"]) != (specs[0]["kind"], specs[0]["name"], specs[0]["kwargs"])
+           for s in specs):
+        raise UserError("the ingredients differ in architecture; average fine-tunes of one network only")
+    # the soup is measured and saved at the config's working size: it must be the one the ingredients learnt at
+    sizes = sorted({s.get("working_size") for s in specs}, key=str)
+    if sizes != [config.segmenter.working_size]:
+        raise UserError(f"the ingredients work at {sizes} px but {args.config} says segmenter.working_size="
+                        f"{config.segmenter.working_size}; pass the config they were trained with")
     model = load_model(folders[0], "segmenter")
     model.load_state_dict(average_states([load_file(str(folder / WEIGHTS)) for folder in folders]))
 
