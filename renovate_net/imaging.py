@@ -140,3 +140,14 @@ def save_image(array: np.ndarray, path: str | Path, force: bool = False) -> Path
         Path(temp).unlink(missing_ok=True)
         raise
     return path
+
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def list_photos(folder: str | Path) -> list[Path]:
+    """The photos in a folder (not its sub-folders), sorted by name: the one listing every command uses."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: not a folder of photos; check the path")
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
