@@ -145,9 +145,13 @@ def save_image(array: np.ndarray, path: str | Path, force: bool = False) -> Path
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
-def list_photos(folder: str | Path) -> list[Path]:
-    """The photos in a folder (not its sub-folders), sorted by name: the one listing every command uses."""
+def list_photos(folder: str | Path, option: str = "--photos") -> list[Path]:
+    """The photos in a folder (not its sub-folders), sorted by name: the one listing every command and tool
+    uses. `option` names the setting that gave the folder, for the one-line error when it holds none."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise UserError(f"{folder}: not a folder of photos; check the path")
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+        raise UserError(f"{folder}: no such folder; give {option} a folder of house photos")
+    photos = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+    if not photos:
+        raise UserError(f"{folder}: no .jpg/.png/.webp photos in it; give {option} a folder of house photos")
+    return photos

@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from renovate_net.catalog import Catalog, load_catalog
@@ -28,9 +27,9 @@ from renovate_net.data.contact_sheet import contact_sheet
 from renovate_net.data.sampling import FACADE_TYPES, available_types, sample_request
 from renovate_net.data.simulator import RegionMissing, simulate, simulate_inverse
 from renovate_net.errors import UserError
-from renovate_net.imaging import load_image, load_labels, save_image
+from renovate_net.imaging import list_photos, load_image, load_labels, save_image
+from renovate_net.resize import resize_pair
 
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 SEGMENTER_URI = "models:/facade-segmenter@champion"
 TRAINING_SIZE = 384      # the long side the shipped models' training photos were built at (--size)
 INVERSE_SHARE = 0.5      # of single-facade samples, rendered with the inverse trick
@@ -59,29 +58,11 @@ class BuildReport:
         return out
 
 
-def list_photos(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        raise UserError(f"{folder}: no such folder; give --photos a folder of house photos")
-    photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file())
-    if not photos:
-        raise UserError(f"{folder}: no .jpg/.png/.webp photos in it; give --photos a folder of house photos")
-    return photos
-
-
 def check_output(out: Path, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise UserError(f"{out}: is a file; give --out a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
         raise UserError(f"{out}: folder is not empty; pass --force to write into it or choose another --out")
-
-
-def resize_pair(image: np.ndarray, labels: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """A photo and its labels with the long side at `size` (what `data build` simulates on)."""
-    h, w = labels.shape
-    scale = size / max(h, w)
-    shape = (max(1, round(w * scale)), max(1, round(h * scale)))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    return cv2.resize(image, shape, interpolation=interpolation), cv2.resize(labels, shape, interpolation=cv2.INTER_NEAREST)
 
 
 class _Labeller:

@@ -16,6 +16,7 @@ from torch.optim.swa_utils import AveragedModel
 
 from renovate_net.catalog import Catalog
 from renovate_net.config import Config
+from renovate_net.engine.schedule import WarmupCosine
 from renovate_net.errors import UserError
 from renovate_net.labels import NUM_LABELS
 
@@ -50,20 +51,6 @@ def discriminator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str,
     return "patchgan", {"num_types": len(catalog.types), "num_labels": NUM_LABELS, "ndf": model.ndf,
                         "n_layers": model.d_layers, "norm": model.d_norm,
                         "spectral_norm": model.spectral_norm, "num_scales": model.d_scales}
-
-
-@dataclass(frozen=True)
-class WarmupCosine:
-    """LR factor: linear warm-up over `warmup` steps, then cosine decay to `min_ratio` at `total` steps."""
-    warmup: int
-    total: int
-    min_ratio: float
-
-    def __call__(self, step: int) -> float:
-        if step < self.warmup:
-            return (step + 1) / self.warmup
-        progress = min(1.0, (step - self.warmup) / max(1, self.total - self.warmup))
-        return self.min_ratio + (1 - self.min_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
 def optimizer_and_schedule(params, lr: float, config: Config) -> tuple[torch.optim.Optimizer, Any]:
