@@ -114,7 +114,7 @@ def segment(images, out_dir, overlay, model, device, force) -> None:
       renovate-net segment house.jpg
       renovate-net segment photos/*.jpg -o labels/ --overlay
     """
-    from renovate_net.segmenter import segment_files
+    from renovate_net.render.files import segment_files
 
     for path in segment_files(images, out_dir, with_overlay=overlay, model_uri=model, force=force, device=device):
         click.echo(str(path))
@@ -148,7 +148,7 @@ def render(images, types, materials, colours, mask, model, output, save_edit_mas
     """
     from tqdm import tqdm
 
-    from renovate_net.inference import render_files
+    from renovate_net.render.files import render_files
     from renovate_net.request import parse_request
 
     request = parse_request(types, materials, colours)

@@ -1,5 +1,7 @@
-"""The facade label set (contract, DESIGN.md section 2) and its display colours."""
+"""The facade label set (a contract: docs/design.md), its display colours and the overlay that shows them."""
 from __future__ import annotations
+
+import numpy as np
 
 LABELS: tuple[str, ...] = ("other", "sky", "wall", "roof", "window", "door", "vegetation", "ground")
 NUM_LABELS = len(LABELS)
@@ -16,3 +18,9 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
     (40, 160, 60),    # vegetation
     (150, 150, 150),  # ground
 )
+
+
+def overlay(image: np.ndarray, labels: np.ndarray, opacity: float = 0.5) -> np.ndarray:
+    """The photo with each label's PALETTE colour blended over it (HxWx3 uint8)."""
+    colours = np.asarray(PALETTE, np.float32)[labels]
+    return np.clip(image * (1 - opacity) + colours * opacity + 0.5, 0, 255).astype(np.uint8)

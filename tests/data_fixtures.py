@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from renovate_net.data.synthetic import synthetic_house
+from renovate_net.simulator.synthetic import synthetic_house
 from renovate_net.imaging import save_image
 
 

@@ -52,7 +52,7 @@ def write_manifest(folder, count: int, size: int, seed: int, source_prefix: str)
     import numpy as np
     from PIL import Image
 
-    from renovate_net.data.synthetic import synthetic_house
+    from renovate_net.simulator.synthetic import synthetic_house
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

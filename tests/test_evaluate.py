@@ -7,8 +7,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from renovate_net.cli import cli
-from renovate_net.data.simulator import simulate
-from renovate_net.data.synthetic import synthetic_house
+from renovate_net.simulator.renovation import simulate
+from renovate_net.simulator.synthetic import synthetic_house
 from model_fixtures import SMALL
 from renovate_net.models import create
 from renovate_net.models.store import save_model

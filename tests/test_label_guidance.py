@@ -3,7 +3,7 @@ import numpy as np
 
 from renovate_net import metrics
 from renovate_net.colour import srgb_to_lab
-from renovate_net.label_guidance import GATE_MARGIN, HUE_SLACK, edit_gate, hold_hue, lock_colours
+from renovate_net.render.guidance import GATE_MARGIN, HUE_SLACK, edit_gate, hold_hue, lock_colours
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
 
@@ -32,7 +32,7 @@ def test_no_gate_when_an_additive_type_is_asked_without_its_placement():
 
 def test_a_placed_object_opens_the_gate_around_its_footprint():
     from renovate_net.catalog import load_catalog
-    from renovate_net.label_guidance import SHADOW_REACH
+    from renovate_net.render.guidance import SHADOW_REACH
 
     labels = np.full((100, 200), LABEL_ID["ground"], np.uint8)
     labels[:40] = LABEL_ID["wall"]

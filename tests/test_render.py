@@ -153,7 +153,7 @@ def test_bad_input_one_line_exit_2_nothing_written(photo, model_dir, make, args,
 
 
 def test_residual_composite_keeps_the_photos_detail():
-    from renovate_net.inference import composite_full
+    from renovate_net.render.compositor import composite_full
 
     rng = np.random.default_rng(1)
     image = rng.integers(40, 200, (48, 64, 3), dtype=np.uint8)   # full-size detail the generator never saw
@@ -169,7 +169,7 @@ def test_residual_composite_keeps_the_photos_detail():
 
 
 def test_an_added_object_is_opaque_and_keeps_its_own_detail():
-    from renovate_net.inference import composite_full
+    from renovate_net.render.compositor import composite_full
 
     rng = np.random.default_rng(2)
     image = rng.integers(40, 200, (48, 64, 3), dtype=np.uint8)   # the lawn's full-size detail
@@ -202,8 +202,9 @@ def test_an_added_object_is_opaque_and_keeps_its_own_detail():
 
 
 def test_a_new_roof_is_drawn_at_full_size_where_the_simulator_lays_it(model_dir):
-    from renovate_net.data.synthetic import synthetic_house
-    from renovate_net.inference import Renovator, textured_drawing
+    from renovate_net.simulator.synthetic import synthetic_house
+    from renovate_net.render.pipeline import Renovator
+    from renovate_net.render.drawing import detail_drawing as textured_drawing
 
     image, labels = synthetic_house(np.random.default_rng(3), (192, 256))
     renovator = Renovator.load(str(model_dir), device="cpu", with_segmenter=False)
@@ -232,7 +233,7 @@ def test_a_new_roof_is_drawn_at_full_size_where_the_simulator_lays_it(model_dir)
 
 
 def test_inside_a_drawing_the_generator_sets_light_not_blotches():
-    from renovate_net.inference import drawing_light
+    from renovate_net.render.compositor import drawing_light
 
     cover = np.zeros((160, 160), np.float32)
     cover[40:120, 40:120] = 1.0                      # the drawing covers the middle of a photo 4x the working size
@@ -269,8 +270,8 @@ def sketch_model_dir(tmp_path_factory):
 
 
 def test_sketch_model_draws_from_the_objects_drawing(sketch_model_dir):
-    from renovate_net.data.synthetic import synthetic_house
-    from renovate_net.inference import Renovator
+    from renovate_net.simulator.synthetic import synthetic_house
+    from renovate_net.render.pipeline import Renovator
 
     image, labels = synthetic_house(np.random.default_rng(2), (192, 256))
     renovator = Renovator.load(str(sketch_model_dir), device="cpu", with_segmenter=False)
@@ -290,8 +291,8 @@ def test_sketch_model_draws_from_the_objects_drawing(sketch_model_dir):
 
 
 def test_placement_model_places_the_object_or_says_there_is_no_room(photo, placed_model_dir):
-    from renovate_net.data.synthetic import synthetic_house
-    from renovate_net.inference import Renovator
+    from renovate_net.simulator.synthetic import synthetic_house
+    from renovate_net.render.pipeline import Renovator
 
     image, labels = synthetic_house(np.random.default_rng(2), (192, 256))
     renovator = Renovator.load(str(placed_model_dir), device="cpu", with_segmenter=False)

@@ -9,12 +9,14 @@ from click.testing import CliRunner
 from PIL import Image
 
 from renovate_net.cli import cli
-from renovate_net.data.synthetic import synthetic_house
+from renovate_net.simulator.synthetic import synthetic_house
 from renovate_net.labels import NUM_LABELS
 from renovate_net.models import create
 from renovate_net.models.store import save_model
 from renovate_net.resize import bilinear_bands
-from renovate_net.segmenter import Segmenter, overlay, upsampled_argmax, working_shape
+from renovate_net.labels import overlay
+from renovate_net.render.segmenter import Segmenter, upsampled_argmax
+from renovate_net.resize import working_size
 
 KWARGS = {"pyramid_channels": 32, "segmentation_channels": 32}
 
@@ -32,11 +34,11 @@ def segmenter(model_folder):
     return Segmenter.from_uri(str(model_folder))
 
 
-def test_working_shape_keeps_the_aspect_in_multiples_of_32():
-    assert working_shape(683, 512, 512) == (512, 384)
-    assert working_shape(512, 683, 512) == (384, 512)
-    assert working_shape(4000, 3000, 640) == (640, 480)
-    assert working_shape(3000, 100, 512) == (512, 32)
+def test_working_size_keeps_the_aspect_in_multiples_of_32():
+    assert working_size(683, 512, 512, 32) == (512, 384)
+    assert working_size(512, 683, 512, 32) == (384, 512)
+    assert working_size(4000, 3000, 640, 32) == (640, 480)
+    assert working_size(3000, 100, 512, 32) == (512, 32)
 
 
 def test_band_upsampling_equals_one_full_interpolation():

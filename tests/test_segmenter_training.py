@@ -12,11 +12,11 @@ from renovate_net.data.labelmefacade import COLOURS, LabelMeFacade, labels_from_
 from renovate_net.data.roofs import grabcut_roof, skyline_band
 from renovate_net.data.segmentation import (IGNORE, WALL_OR_ROOF, LabelMeSource, PseudoLabelSource, mixed,
                                             train_transform)
-from renovate_net.data.synthetic import synthetic_house
+from renovate_net.simulator.synthetic import synthetic_house
 from renovate_net.engine import train
 from renovate_net.errors import UserError
 from renovate_net.labels import LABEL_ID, NUM_LABELS
-from renovate_net.segmenter import Segmenter
+from renovate_net.render.segmenter import Segmenter
 from renovate_net.tracking import resolve_model
 
 # contract id -> one LabelMeFacade colour for it (roof drawn as building, as the dataset does)

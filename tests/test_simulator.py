@@ -8,9 +8,9 @@ import pytest
 
 from renovate_net.catalog import load_catalog
 from renovate_net.colour import srgb_to_lab
-from renovate_net.data.scene import analyse
-from renovate_net.data.simulator import RegionMissing, added_objects, simulate, simulate_inverse
-from renovate_net.data.synthetic import synthetic_house
+from renovate_net.simulator.scene import analyse
+from renovate_net.simulator.renovation import RegionMissing, added_objects, simulate, simulate_inverse
+from renovate_net.simulator.synthetic import synthetic_house
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import RenovationRequest, parse_request
 
@@ -201,7 +201,7 @@ def test_added_objects_alone_are_the_simulators_fixed_seed_layout(scene):
 
 def test_solar_layout_on_a_roof_sliver_finds_no_rows_instead_of_failing():
     # every pixel on one eave line: a grid lifted off the eave has no row on the roof (once a crash)
-    from renovate_net.data.solar import _layout
+    from renovate_net.simulator.solar import _layout
     inside = np.ones((3, 12), bool)
     u, v = np.meshgrid(np.arange(12.0), np.zeros(3))
     array, _, _ = _layout(inside, u, v, 2.0, 3.0, 2, np.random.default_rng(0))
@@ -210,8 +210,8 @@ def test_solar_layout_on_a_roof_sliver_finds_no_rows_instead_of_failing():
 
 def test_paving_fills_its_tinted_spots_but_not_a_lawn_island():
     # pale concrete whose faint green cast crosses the paving threshold in spots, with a lawn bed in it
-    from renovate_net.data.canvas import Canvas
-    from renovate_net.data.resurface import paved_ground
+    from renovate_net.simulator.canvas import Canvas
+    from renovate_net.simulator.resurface import paved_ground
     labels = np.full((300, 400), LABEL_ID["ground"], np.uint8)
     labels[:30] = LABEL_ID["sky"]
     image = np.full((300, 400, 3), 215, np.uint8)

@@ -36,7 +36,7 @@ def render_child(job: dict) -> dict:
     from PIL import Image
 
     from renovate_net.imaging import load_image
-    from renovate_net.inference import Renovator
+    from renovate_net.render.pipeline import Renovator
     from renovate_net.request import parse_request
 
     torch.set_num_threads(job["threads"])

@@ -38,7 +38,7 @@ def _labels(photos: list[Path], source: str, segmenter_uri: str, folder: Path) -
     folder.mkdir(parents=True)
     start = time.perf_counter()
     if source == "segmenter":
-        from renovate_net.segmenter import Segmenter
+        from renovate_net.render.segmenter import Segmenter
 
         segmenter = Segmenter.from_uri(segmenter_uri)
         for photo in photos:

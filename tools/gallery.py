@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
 from renovate_net.imaging import load_image
-from renovate_net.inference import Renovator
+from renovate_net.render.pipeline import Renovator
 from renovate_net.request import parse_request
 
 REQUESTS = [

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 from renovate_net.data.build import list_photos, resize_pair
-from renovate_net.data.simulator import RegionMissing, simulate
+from renovate_net.simulator.renovation import RegionMissing, simulate
 from renovate_net.imaging import load_image
 from renovate_net.request import parse_request
-from renovate_net.segmenter import DEFAULT_URI, Segmenter
+from renovate_net.render.segmenter import DEFAULT_URI, Segmenter
 
 ADDITIVE = ("pool", "garage", "solar-panels")
 

@@ -34,7 +34,7 @@ from renovate_net.colour import parse_hex, srgb_to_lab, to_hex
 from renovate_net.engine.evaluator import lit_colour_error, pooled_features
 from renovate_net.imaging import load_image
 from renovate_net.labels import LABEL_ID
-from renovate_net.segmenter import Segmenter
+from renovate_net.render.segmenter import Segmenter
 
 REQUESTS = [["facade-insulation", "windows"], ["pool"], ["solar-panels", "roof"], ["garage", "driveway"],
             ["facade-cladding"]]

@@ -32,7 +32,7 @@ from renovate_net.data.labelmefacade import LabelMeFacade
 from renovate_net.engine.segmenter_metrics import evaluate, format_table
 from renovate_net.imaging import load_image, save_image
 from renovate_net.labels import LABEL_ID
-from renovate_net.segmenter import DEFAULT_URI, Segmenter
+from renovate_net.render.segmenter import DEFAULT_URI, Segmenter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from roof_labels import load_roofs, roof_mask  # noqa: E402

@@ -28,7 +28,7 @@ from renovate_net.data.roofs import grabcut_roof, roof_zone
 from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
 from renovate_net.imaging import load_image, save_image
 from renovate_net.labels import LABEL_ID
-from renovate_net.segmenter import DEFAULT_URI, Segmenter
+from renovate_net.render.segmenter import DEFAULT_URI, Segmenter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from roof_labels import load_roofs, roof_mask  # noqa: E402

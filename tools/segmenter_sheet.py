@@ -24,7 +24,8 @@ from renovate_net.data.labelmefacade import LabelMeFacade, read_labels
 from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
 from renovate_net.imaging import load_image, save_image
 from renovate_net.labels import LABELS, PALETTE
-from renovate_net.segmenter import DEFAULT_URI, Segmenter, overlay
+from renovate_net.labels import overlay
+from renovate_net.render.segmenter import DEFAULT_URI, Segmenter
 
 TILE_WIDTH = 384
 

@@ -26,7 +26,7 @@ from renovate_net.engine.segmenter_metrics import evaluate
 from renovate_net.engine.segmenter_trainer import holdout_markdown, register_segmenter, save_segmenter
 from renovate_net.errors import UserError
 from renovate_net.models.store import WEIGHTS, load_model, read_spec
-from renovate_net.segmenter import Segmenter
+from renovate_net.render.segmenter import Segmenter
 from renovate_net.tracking import resolve_model, start_run, store_dir
 
 

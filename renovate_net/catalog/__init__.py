@@ -1,8 +1,9 @@
-"""The renovation catalog (DESIGN.md section 3): types, materials, reference colours, fingerprint.
+"""The renovation catalog: types, materials, reference colours, per-type traits, fingerprint.
 
 The catalog ships inside the package and is part of the model's contract: its ids are append-only and
 its fingerprint is stored with every checkpoint, so a model never runs against a catalog it was not
-trained on.
+trained on. Everything the code treats differently per type is a trait here (see renovations.yaml), so a
+new renovation type is its catalog entry plus its drawing code in the simulator.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from renovate_net.colour import parse_hex
 from renovate_net.labels import LABEL_ID
 
 KINDS = ("resurface", "additive")
+FINISHES = ("smooth", "textured")
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,16 @@ class RenovationType:
     default_material: str
     materials: tuple[Material, ...]
     index: int  # position in the type list (the multi-hot slot)
+    drawing: str  # the simulator's drawing of this type
+    finish: str | None = None  # wall re-surfacing only: "smooth" or "textured"
+    detail_drawn: bool = False  # render lays the simulator's drawing in at full size for its fine texture
+    partial_region: bool = False  # re-surfaces only part of its region (a driveway, not the street)
+    casts_shadow: bool = True  # added objects: casts a shadow around it (not a pool, which lies in the ground)
+    also_needs: tuple[str, ...] = ()  # further label regions the photo must show
 
     @property
     def region_id(self) -> int:
-        """The facade label id of the region this type edits (DESIGN.md section 2)."""
+        """The facade label id of the region this type edits."""
         return LABEL_ID[self.edits]
 
     def material(self, material_id: str) -> Material:
@@ -56,6 +64,15 @@ class RenovationType:
 @dataclass(frozen=True)
 class Catalog:
     types: tuple[RenovationType, ...]
+    combinations: tuple[tuple[str, ...], ...] = ()  # measured by `evaluate` after every single type
+
+    def rivals(self, type_id: str) -> tuple[str, ...]:
+        """The other re-surfacing types of the same region: one request holds at most one of them (render
+        and cladding both re-surface the wall)."""
+        own = self.type(type_id)
+        if own.kind != "resurface":
+            return ()
+        return tuple(t.id for t in self.types if t.id != type_id and t.kind == "resurface" and t.edits == own.edits)
 
     @property
     def type_ids(self) -> tuple[str, ...]:
@@ -127,10 +144,32 @@ def parse_catalog(raw: dict) -> Catalog:
                              "is not one of its materials")
         type_ids.add(type_id)
         types.append(RenovationType(type_id, entry["name"], entry["edits"], entry["kind"],
-                                    entry["default_material"], tuple(materials), t_index))
+                                    entry["default_material"], tuple(materials), t_index, **_traits(entry)))
     if not types:
         raise ValueError("catalog: no types")
-    return Catalog(tuple(types))
+    combinations = tuple(tuple(combination) for combination in raw.get("combinations") or [])
+    for combination in combinations:
+        unknown = [t for t in combination if t not in type_ids]
+        if unknown:
+            raise ValueError(f"catalog: combination {list(combination)} names unknown types {unknown}")
+    return Catalog(tuple(types), combinations)
+
+
+def _traits(entry: dict) -> dict:
+    """A type's traits (renovations.yaml's header says what each means), validated."""
+    type_id = entry["id"]
+    if not entry.get("drawing"):
+        raise ValueError(f"catalog: type {type_id!r} names no drawing (the simulator's drawing of it)")
+    finish = entry.get("finish")
+    if finish is not None and (finish not in FINISHES or entry["edits"] != "wall"):
+        raise ValueError(f"catalog: type {type_id!r} finish {finish!r}: only wall types have one, of {FINISHES}")
+    also_needs = tuple(entry.get("also_needs") or ())
+    unknown = [region for region in also_needs if region not in LABEL_ID]
+    if unknown:
+        raise ValueError(f"catalog: type {type_id!r} also_needs unknown regions {unknown}")
+    return {"drawing": entry["drawing"], "finish": finish, "detail_drawn": bool(entry.get("detail_drawn", False)),
+            "partial_region": bool(entry.get("partial_region", False)),
+            "casts_shadow": bool(entry.get("casts_shadow", True)), "also_needs": also_needs}
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:

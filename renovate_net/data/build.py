@@ -24,8 +24,8 @@ import numpy as np
 
 from renovate_net.catalog import Catalog, load_catalog
 from renovate_net.data.contact_sheet import contact_sheet
-from renovate_net.data.sampling import FACADE_TYPES, available_types, sample_request
-from renovate_net.data.simulator import RegionMissing, simulate, simulate_inverse
+from renovate_net.data.sampling import available_types, sample_request
+from renovate_net.simulator.renovation import RegionMissing, simulate, simulate_inverse
 from renovate_net.errors import UserError
 from renovate_net.imaging import list_photos, load_image, load_labels, save_image
 from renovate_net.resize import resize_pair
@@ -82,7 +82,7 @@ class _Labeller:
                     raise UserError(f"{path}: no label map for {photo.name}; add it, or drop --labels to use "
                                     "the segmenter")
             return
-        from renovate_net.segmenter import Segmenter
+        from renovate_net.render.segmenter import Segmenter
 
         try:
             self.segmenter = Segmenter.from_uri(self.uri)
@@ -119,7 +119,8 @@ def _one_sample(before, labels, types, rng, catalog, report, focus=()):
     """(before, after, edit_mask, placement, request, inverse) for one sample, or None after ATTEMPTS tries."""
     for _ in range(ATTEMPTS):
         request = sample_request(types, rng, catalog, focus)
-        inverse = request.type_ids[0] in FACADE_TYPES and len(request.choices) == 1 and rng.random() < INVERSE_SHARE
+        wall_only = len(request.choices) == 1 and catalog.type(request.type_ids[0]).finish is not None
+        inverse = wall_only and rng.random() < INVERSE_SHARE
         try:
             if inverse:
                 sample_before, after, mask, request = simulate_inverse(before, labels, rng, catalog)

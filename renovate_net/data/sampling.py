@@ -17,7 +17,6 @@ from renovate_net.request import RenovationRequest, parse_request
 
 SIZE_SHARES = (0.55, 0.30, 0.15)  # singles, pairs, triples
 CUSTOM_COLOUR_SHARE = 0.2
-FACADE_TYPES = ("facade-insulation", "facade-cladding")
 _NEEDS = {"wall": 0.005, "window": 0.0005, "roof": 0.003, "ground": 0.01}
 
 
@@ -26,10 +25,7 @@ def available_types(labels: np.ndarray, catalog: Catalog) -> list[str]:
     no room, e.g. for a pool, and say so)."""
     share = np.bincount(labels.ravel(), minlength=len(LABEL_ID)) / labels.size
     present = {name for name, needed in _NEEDS.items() if share[LABEL_ID[name]] >= needed}
-    types = [t.id for t in catalog.types if t.edits in present]
-    if "garage" in types and "wall" not in present:  # a garage stands against the house
-        types.remove("garage")
-    return types
+    return [t.id for t in catalog.types if t.edits in present and present.issuperset(t.also_needs)]
 
 
 def sample_request(types: list[str], rng: np.random.Generator, catalog: Catalog,
@@ -45,8 +41,8 @@ def sample_request(types: list[str], rng: np.random.Generator, catalog: Catalog,
         type_id = draw_from[int(rng.integers(len(draw_from)))]
         pool.remove(type_id)
         chosen.append(type_id)
-        if type_id in FACADE_TYPES:
-            pool = [t for t in pool if t not in FACADE_TYPES]
+        rivals = catalog.rivals(type_id)
+        pool = [t for t in pool if t not in rivals]
     materials, colours = [], []
     for type_id in chosen:
         options = catalog.type(type_id).materials

@@ -23,7 +23,7 @@ from torch.utils.data import ConcatDataset, Dataset, WeightedRandomSampler
 
 from renovate_net.data.labelmefacade import LabelMeFacade, read_labels
 from renovate_net.data.roofs import skyline_band
-from renovate_net.data.synthetic import synthetic_house
+from renovate_net.simulator.synthetic import synthetic_house
 from renovate_net.errors import UserError
 from renovate_net.labels import LABEL_ID
 

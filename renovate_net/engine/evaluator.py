@@ -19,17 +19,13 @@ import torch
 from PIL import Image
 
 from renovate_net import metrics
+from renovate_net.catalog import load_catalog
 from renovate_net.colour import srgb_to_lab
 from renovate_net.errors import UserError
 from renovate_net.imaging import load_image
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import RenovationRequest, parse_request
 
-EVAL_REQUESTS = [
-    ["facade-insulation"], ["facade-cladding"], ["windows"], ["roof"], ["solar-panels"], ["pool"],
-    ["garage"], ["driveway"], ["facade-insulation", "windows"], ["solar-panels", "roof"],
-    ["garage", "driveway"], ["facade-insulation", "windows", "solar-panels"],
-]
 FEATURE_SIDE = 256  # images are resized to this long side for perceptual and realism features
 
 
@@ -47,8 +43,10 @@ class Sample:
 
 def samples_from_photos(folder: Path, seed: int = 0, long_side: int = 512, per_photo: int = 2):
     """Simulator targets on plain photos: labels from the segmenter, `per_photo` requests each, fixed seed."""
-    from renovate_net.data.simulator import RegionMissing, simulate
-    from renovate_net.segmenter import Segmenter
+    from renovate_net.simulator.renovation import RegionMissing, simulate
+
+    requests = evaluation_requests()
+    from renovate_net.render.segmenter import Segmenter
 
     photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     if not photos:
@@ -62,7 +60,7 @@ def samples_from_photos(folder: Path, seed: int = 0, long_side: int = 512, per_p
             image = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
         labels = segmenter.predict(image)
         for k in range(per_photo):
-            types = EVAL_REQUESTS[(index * per_photo + k) % len(EVAL_REQUESTS)]
+            types = requests[(index * per_photo + k) % len(requests)]
             request = parse_request(types)
             try:
                 after, mask, placed = simulate(image, labels, request, np.random.default_rng([seed, index, k]))
@@ -72,7 +70,6 @@ def samples_from_photos(folder: Path, seed: int = 0, long_side: int = 512, per_p
 
 
 def samples_from_manifest(path: Path):
-    from renovate_net.catalog import load_catalog
     from renovate_net.data.dataset import load_sample, read_manifest
 
     num_types = len(load_catalog().types)
@@ -80,6 +77,12 @@ def samples_from_manifest(path: Path):
         sample = load_sample(record, num_types)
         yield Sample(sample["before"], sample["after"], sample["labels"], sample["edit_mask"], sample["placement"],
                      record.request, record.source)
+
+
+def evaluation_requests() -> list[list[str]]:
+    """Every type alone, in catalog order, then the catalog's combinations."""
+    catalog = load_catalog()
+    return [[type_id] for type_id in catalog.type_ids] + [list(c) for c in catalog.combinations]
 
 
 def feature_tensor(image: np.ndarray) -> torch.Tensor:
@@ -91,7 +94,8 @@ def feature_tensor(image: np.ndarray) -> torch.Tensor:
 def facade_colour_error(after: np.ndarray, labels: np.ndarray, edit: np.ndarray,
                         request: RenovationRequest) -> float | None:
     """CIEDE2000 between the requested facade colour and the edited wall's lit half (None: no facade edit)."""
-    facade = [c for c in request.choices if c.type_id in ("facade-insulation", "facade-cladding")]
+    catalog = load_catalog()
+    facade = [c for c in request.choices if catalog.type(c.type_id).finish is not None]
     if not facade:
         return None
     return lit_colour_error(after, (labels == LABEL_ID["wall"]) & (edit > 0), facade[0].colour)
@@ -143,7 +147,7 @@ def _mean(rows: list[dict]) -> dict[str, float]:
 def evaluate(model: str, data: str, baseline: str | None = None, seed: int = 0, limit: int | None = None,
              device: str = "cpu", guided: bool = True) -> dict:
     """Measure `model` (and `baseline`) on `data`; returns the report dict (see module docstring)."""
-    from renovate_net.inference import Renovator
+    from renovate_net.render.pipeline import Renovator
 
     folder = Path(data)
     if not folder.exists():

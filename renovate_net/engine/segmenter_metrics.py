@@ -77,7 +77,7 @@ def iou_table(matrix: np.ndarray) -> dict[str, float]:
 
 
 def evaluate(segmenter, samples: Iterable[tuple[np.ndarray, np.ndarray]], batch: int = 8) -> tuple[dict, np.ndarray]:
-    """(IoU table, confusion matrix) of `segmenter` (renovate_net.segmenter.Segmenter) on (photo, truth) pairs."""
+    """(IoU table, confusion matrix) of `segmenter` (renovate_net.render.segmenter.Segmenter) on (photo, truth) pairs."""
     matrix = np.zeros((NUM_LABELS, NUM_LABELS), np.int64)
     pairs = iter(samples)
     while chunk := list(itertools.islice(pairs, batch)):

@@ -28,7 +28,7 @@ from renovate_net.errors import UserError
 from renovate_net.labels import LABELS, NUM_LABELS
 from renovate_net.models.registry import create
 from renovate_net.models.store import init_weights, save_model
-from renovate_net.segmenter import Segmenter
+from renovate_net.render.segmenter import Segmenter
 from renovate_net.tracking import start_run
 
 # Settings that may change between a run and its resumption without changing the recipe.

@@ -31,8 +31,8 @@ class SyntheticPairs(Dataset):
     """`count` synthetic renovation pairs at `image_size` px, generated from `seed`."""
 
     def __init__(self, count: int, image_size: int, seed: int, catalog: Catalog | None = None):
-        from renovate_net.data.simulator import RegionMissing, simulate
-        from renovate_net.data.synthetic import synthetic_house
+        from renovate_net.simulator.renovation import RegionMissing, simulate
+        from renovate_net.simulator.synthetic import synthetic_house
 
         catalog = catalog or load_catalog()
         rng = np.random.default_rng(seed)

@@ -47,5 +47,5 @@ def _import_all() -> None:
     import renovate_net.models as package
 
     for module in pkgutil.iter_modules(package.__path__):
-        if module.name not in {"registry", "store"}:
+        if module.name not in {"registry", "store", "spec", "inputs"}:
             importlib.import_module(f"{package.__name__}.{module.name}")

@@ -1,4 +1,5 @@
-"""Save and load a model as a folder: `weights.safetensors` + `model.json` (how to rebuild it) + `config.yaml`.
+"""Save and load a model as a folder: `weights.safetensors` + `model.json` (how to rebuild it, and its contract:
+`models/spec.py`) + `config.yaml`.
 
 Loading never unpickles: weights come from safetensors, everything else is JSON/YAML. A model saved
 against one renovation catalog refuses to load against another (fingerprint check).
@@ -19,6 +20,7 @@ from safetensors.torch import load_file, save_file
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
 from renovate_net.models.registry import create
+from renovate_net.models.spec import contract_for
 
 WEIGHTS = "weights.safetensors"
 SPEC = "model.json"
@@ -46,6 +48,7 @@ def save_model(
         save_file(state, str(temp / WEIGHTS))
         spec = {"kind": kind, "name": name, "kwargs": kwargs,
                 "catalog_fingerprint": load_catalog().fingerprint, **(extra or {})}
+        spec["contract"] = contract_for(kind, name, kwargs, spec)
         (temp / SPEC).write_text(json.dumps(spec, indent=2))
         (temp / CONFIG).write_text(config_yaml)
         if folder.exists():

@@ -13,10 +13,10 @@ import cv2
 import numpy as np
 
 from renovate_net.catalog import Material
-from renovate_net.data import textures
-from renovate_net.data.canvas import Canvas, RegionMissing, exposure, feather
-from renovate_net.data.resurface import ROOF_FORESHORTENING
-from renovate_net.data.scene import bbox, components, facade_coords, shading, to_linear, to_srgb
+from renovate_net.simulator import textures
+from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, feather
+from renovate_net.simulator.resurface import ROOF_FORESHORTENING
+from renovate_net.simulator.scene import bbox, components, facade_coords, shading, to_linear, to_srgb
 from renovate_net.request import Choice
 
 PANEL_W, PANEL_H, MARGIN = 1.05, 1.75, 0.25  # metres

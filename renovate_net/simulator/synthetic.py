@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from renovate_net.data import textures
+from renovate_net.simulator import textures
 from renovate_net.labels import LABEL_ID
 
 _WALLS = (("brick", (150, 75, 55)), ("brick", (190, 160, 110)), ("render", (225, 220, 205)),

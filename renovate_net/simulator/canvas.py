@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from renovate_net.data.scene import Scene, luminance, to_linear, to_srgb
+from renovate_net.simulator.scene import Scene, luminance, to_linear, to_srgb
 
 
 class RegionMissing(ValueError):

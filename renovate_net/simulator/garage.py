@@ -18,10 +18,10 @@ import cv2
 import numpy as np
 
 from renovate_net.catalog import Material
-from renovate_net.data import textures
-from renovate_net.data.canvas import Canvas, RegionMissing, exposure, feather
-from renovate_net.data.resurface import foliage
-from renovate_net.data.scene import components, luminance, to_linear, to_srgb
+from renovate_net.simulator import textures
+from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, feather
+from renovate_net.simulator.resurface import foliage
+from renovate_net.simulator.scene import components, luminance, to_linear, to_srgb
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import Choice
 

@@ -1,4 +1,4 @@
-"""The renovation simulator (DESIGN.md section 6): a real photo + its labels + a request -> a paired
+"""The renovation simulator: a real photo + its labels + a request -> a paired
 "after" photo and the edit mask, for training the generator.
 
 Types are applied in catalog order (the request already is), each with its own random stream derived
@@ -18,16 +18,16 @@ import numpy as np
 
 from renovate_net.catalog import Catalog, load_catalog
 from renovate_net.colour import srgb_to_lab
-from renovate_net.data import garage, pool, resurface, solar
-from renovate_net.data.canvas import Canvas, RegionMissing
-from renovate_net.data.scene import analyse, luminance
+from renovate_net.simulator import garage, pool, resurface, solar
+from renovate_net.simulator.canvas import Canvas, RegionMissing
+from renovate_net.simulator.scene import analyse, luminance
 from renovate_net.request import RenovationRequest, parse_request
 
 __all__ = ["RegionMissing", "Simulated", "added_objects", "resurfaced", "simulate", "simulate_inverse"]
 
-RENOVATE = {
-    "facade-insulation": resurface.facade,
-    "facade-cladding": resurface.facade,
+# The drawing of each type, by the name its catalog entry gives (`drawing:` in renovations.yaml).
+DRAWINGS = {
+    "facade": resurface.facade,
     "windows": resurface.windows,
     "roof": resurface.roof,
     "solar-panels": solar.solar_panels,
@@ -63,7 +63,7 @@ def simulate(before: np.ndarray, labels: np.ndarray, request: RenovationRequest,
         type_rng = np.random.default_rng([seed, renovation.index])
         occupied = canvas.occupied.copy()
         try:
-            RENOVATE[choice.type_id](canvas, choice, renovation.material(choice.material_id), type_rng)
+            DRAWINGS[renovation.drawing](canvas, choice, renovation.material(choice.material_id), type_rng)
         except RegionMissing as missing:
             if skip_missing:
                 continue
@@ -102,8 +102,9 @@ def _finish(before: np.ndarray, canvas: Canvas, placed: np.ndarray) -> Simulated
 
 
 def measured_wall(photo: np.ndarray, labels: np.ndarray, catalog: Catalog) -> RenovationRequest:
-    """The request that describes a photo's real wall: brick-like texture -> facade-cladding, smooth ->
-    facade-insulation; the closest material of that type in Lab, and the wall's median colour as custom."""
+    """The request that describes a photo's real wall: the wall type of its finish (brick-like texture ->
+    textured, e.g. cladding; else smooth, e.g. render), the closest material of that type in Lab, and the
+    wall's median colour as custom."""
     wall = labels == 2
     if wall.sum() < 0.005 * wall.size:
         raise RegionMissing("no wall", "facade")
@@ -111,7 +112,8 @@ def measured_wall(photo: np.ndarray, labels: np.ndarray, catalog: Catalog) -> Re
     gray = luminance(photo.astype(np.float32) / 255.0)
     detail = np.abs(gray[1:, 1:] - gray[:-1, 1:]) + np.abs(gray[1:, 1:] - gray[1:, :-1])
     textured = np.median(detail[wall[1:, 1:]]) / max(float(np.median(gray[wall])), 1e-3) > 0.06
-    type_id = "facade-cladding" if textured else "facade-insulation"
+    finish = "textured" if textured else "smooth"
+    type_id = next(t.id for t in catalog.types if t.finish == finish)
     lab = srgb_to_lab(np.asarray(colour, np.float64) / 255.0)
     materials = catalog.type(type_id).materials
     nearest = min(materials, key=lambda m: float(np.sum((srgb_to_lab(np.asarray(m.colour) / 255.0) - lab) ** 2)))

@@ -20,7 +20,7 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from renovate_net.data.textures import SurfaceCoords
+from renovate_net.simulator.textures import SurfaceCoords
 from renovate_net.labels import LABEL_ID
 
 CAMERA_HEIGHT_M = 1.6

@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 
 from renovate_net.catalog import Material
-from renovate_net.data import textures
-from renovate_net.data.canvas import Canvas, RegionMissing, feather, relight
-from renovate_net.data.scene import bbox, channel_extremes, components, facade_coords, ground_coords, shading
+from renovate_net.simulator import textures
+from renovate_net.simulator.canvas import Canvas, RegionMissing, feather, relight
+from renovate_net.simulator.scene import bbox, channel_extremes, components, facade_coords, ground_coords, shading
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter

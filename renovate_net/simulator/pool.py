@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 
 from renovate_net.catalog import Material
-from renovate_net.data import textures
-from renovate_net.data.canvas import Canvas, RegionMissing, exposure, feather
-from renovate_net.data.scene import CAMERA_HEIGHT_M, bbox, channel_extremes, ground_coords, shading, to_linear, to_srgb
+from renovate_net.simulator import textures
+from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, feather
+from renovate_net.simulator.scene import CAMERA_HEIGHT_M, bbox, channel_extremes, ground_coords, shading, to_linear, to_srgb
 from renovate_net.request import Choice
 
 COPING_M = 0.35

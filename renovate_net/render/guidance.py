@@ -29,7 +29,6 @@ SHADOW_REACH = 0.03    # of the photo's long side, around a placed object (a gar
 MIN_LOCK_PIXELS = 50   # fewer generated pixels in a region than this: too few to measure its colour
 MIN_REGION_SHARE = 5e-4  # of the photo: a re-surfacing type's label region smaller than this is missing
 HUE_SLACK = 4.0        # CIE a*b* units a smooth render's colour may stray from the line old colour -> asked colour
-IN_GROUND = ("pool",)  # added objects that cast no shadow: the pool targets change the ring around a pool by -0.9 of 255
 
 
 def edit_gate(labels: np.ndarray, request: RenovationRequest,
@@ -50,7 +49,7 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest,
     if not added:
         return resurfaced, None
     stands = np.isin(placement, [t.index + 1 for t in added])
-    casting = np.isin(placement, [t.index + 1 for t in added if t.id not in IN_GROUND]).astype(np.uint8)
+    casting = np.isin(placement, [t.index + 1 for t in added if t.casts_shadow]).astype(np.uint8)
     size = 2 * max(GATE_MARGIN, round(SHADOW_REACH * max(labels.shape))) + 1
     around = cv2.dilate(casting, np.ones((size, size), np.uint8)) > 0
     size = 2 * GATE_MARGIN + 1
