@@ -5,6 +5,7 @@ User errors (UserError) print one line on stderr and exit with code 2; `--debug`
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -42,6 +43,22 @@ def cli(ctx: click.Context, debug: bool) -> None:
       renovate-net render --type facade-insulation --type windows house.jpg
     """
     ctx.meta["debug"] = debug
+    _show_notes()
+
+
+def _show_notes() -> None:
+    """The package's INFO notes (which model store answered, ...) as `note: ...` lines on stderr."""
+    logger = logging.getLogger("renovate_net")
+    if not any(isinstance(handler, _NoteHandler) for handler in logger.handlers):
+        logger.addHandler(_NoteHandler())
+        logger.setLevel(logging.INFO)
+
+
+class _NoteHandler(logging.Handler):
+    """Writes to whatever stderr is at the time (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"note: {record.getMessage()}", err=True)
 
 
 @cli.command()

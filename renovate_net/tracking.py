@@ -2,6 +2,9 @@
 
 The store is `MLFLOW_TRACKING_URI` if set, else `sqlite:///<project>/mlruns/mlflow.db` with artifacts
 beside it, so the models committed in `mlruns/` load from a fresh clone anywhere, without network.
+A `models:/` URI is looked up in the user's store first and in the project's shipped store after it, so
+the shipped models stay reachable for a user who tracks runs elsewhere; the `renovate_net` logger says
+which store answered.
 """
 from __future__ import annotations
 
@@ -19,16 +22,22 @@ import numpy as np
 from renovate_net.errors import UserError
 
 PROJECT_MLRUNS = Path(__file__).resolve().parent.parent / "mlruns"
+PROJECT_URI = f"sqlite:///{PROJECT_MLRUNS / 'mlflow.db'}"
 CHAMPION = "champion"
+log = logging.getLogger("renovate_net")
+
+
+class ModelNotFound(UserError):
+    """A registry URI that a store does not hold."""
 
 
 def tracking_uri() -> str:
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{PROJECT_MLRUNS / 'mlflow.db'}"
+    return os.environ.get("MLFLOW_TRACKING_URI") or PROJECT_URI
 
 
-def store_dir() -> Path | None:
-    """The folder holding the sqlite store (artifacts live beside it), or None for other stores."""
-    uri = tracking_uri()
+def store_dir(uri: str | None = None) -> Path | None:
+    """The folder holding a store (default: the tracking store), or None for remote stores."""
+    uri = uri or tracking_uri()
     if uri.startswith("sqlite:///"):
         return Path(uri[len("sqlite:///"):]).resolve().parent
     if uri.startswith("file:") or "://" not in uri:
@@ -36,19 +45,21 @@ def store_dir() -> Path | None:
     return None
 
 
-def _mlflow():
-    """Import mlflow configured for our store (quietly: its import-time chatter is not for users)."""
+def _mlflow(uri: str | None = None):
+    """Import mlflow configured for a store, default the tracking store (quietly: its import-time chatter is
+    not for users)."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import mlflow
     for name in ("mlflow", "alembic"):  # store set-up chatter (INFO) is not for users
         logging.getLogger(name).setLevel(logging.WARNING)
-    folder = store_dir()
+    uri = uri or tracking_uri()
+    folder = store_dir(uri)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-    mlflow.set_tracking_uri(tracking_uri())
-    mlflow.set_registry_uri(tracking_uri())
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
     return mlflow
 
 
@@ -109,12 +120,12 @@ def start_run(experiment: str, run_name: str | None = None) -> Iterator[Run]:
         yield Run(mlflow, run)
 
 
-def _local_path(uri: str) -> Path:
+def _local_path(uri: str, store: str) -> Path:
     """An artifact URI -> a local folder; a store committed elsewhere is found again by its relative path."""
     path = Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else Path(uri)
     if path.exists():
         return path
-    folder = store_dir()
+    folder = store_dir(store)
     if folder is not None:
         parts = path.parts
         for start in range(1, len(parts)):
@@ -125,36 +136,54 @@ def _local_path(uri: str) -> Path:
 
 
 def resolve_model(uri: str) -> Path:
-    """`models:/NAME@ALIAS`, `models:/NAME/VERSION`, `runs:/RUN/PATH` or a local model folder -> local folder."""
+    """`models:/NAME@ALIAS`, `models:/NAME/VERSION`, `runs:/RUN/PATH` or a local model folder -> local folder.
+    A `models:/` URI that the user's store (MLFLOW_TRACKING_URI) does not hold comes from the shipped store."""
     if Path(uri).is_dir():
         return Path(uri)
     if not uri.startswith(("models:/", "runs:/")):
         raise UserError(f"model {uri!r} is neither a folder nor a URI; use models:/renovate-net@champion "
                         "or a model folder")
+    user = tracking_uri()
+    if user == PROJECT_URI:
+        return _resolve_in(uri, PROJECT_URI)
+    try:
+        folder = _resolve_in(uri, user)
+    except ModelNotFound:
+        if not uri.startswith("models:/"):
+            raise
+        folder = _resolve_in(uri, PROJECT_URI)
+        log.info("%s is not in MLFLOW_TRACKING_URI's registry (%s): using the shipped model in %s",
+                 uri, user, PROJECT_MLRUNS)
+        return folder
+    log.info("%s from MLFLOW_TRACKING_URI's registry (%s)", uri, user)
+    return folder
+
+
+def _resolve_in(uri: str, store: str) -> Path:
+    """A registry or run URI resolved in one store; ModelNotFound when that store does not hold it."""
     name, at, alias = uri[len("models:/"):].partition("@")
-    if uri.startswith("models:/") and (source := _sqlite_registry_source(name, alias if at else None)):
-        return _local_path(source)
-    mlflow = _mlflow()
+    if uri.startswith("models:/") and (source := _sqlite_registry_source(name, alias if at else None, store)):
+        return _local_path(source, store)
+    mlflow = _mlflow(store)
     client = mlflow.MlflowClient()
     try:
         if uri.startswith("runs:/"):
             run_id, _, artifact = uri[len("runs:/"):].partition("/")
-            return _local_path(f"{client.get_run(run_id).info.artifact_uri}/{artifact}")
+            return _local_path(f"{client.get_run(run_id).info.artifact_uri}/{artifact}", store)
         if at:
             version = client.get_model_version_by_alias(name, alias)
         else:
             name, _, number = name.partition("/")
             version = client.get_model_version(name, number)
     except mlflow.exceptions.MlflowException as error:
-        raise UserError(f"model {uri!r} not found in {tracking_uri()} ({str(error).splitlines()[0][:160]}); "
-                        "train one with `renovate-net train` or set MLFLOW_TRACKING_URI") from None
-    return _local_path(version.source)
+        raise ModelNotFound(f"model {uri!r} not found in {store} ({str(error).splitlines()[0][:160]}); "
+                            "train one with `renovate-net train` or set MLFLOW_TRACKING_URI") from None
+    return _local_path(version.source, store)
 
 
-def _sqlite_registry_source(name: str, alias: str | None) -> str | None:
+def _sqlite_registry_source(name: str, alias: str | None, uri: str) -> str | None:
     """A registered version's source read straight from the sqlite store, without importing mlflow (about
     2 s of every CLI call). `name` is NAME (with `alias`) or NAME/VERSION. None: not found this way."""
-    uri = tracking_uri()
     database = Path(uri[len("sqlite:///"):]) if uri.startswith("sqlite:///") else None
     if database is None or not database.is_file():
         return None
