@@ -1,4 +1,4 @@
-"""Image-quality measures of DESIGN.md section 8: edit-region L1 / PSNR / SSIM, preservation, CIEDE2000,
+"""Image-quality measures: edit-region L1 / PSNR / SSIM, preservation, CIEDE2000,
 a perceptual distance and realism (KID, Frechet distance) on EfficientNet-Lite0 features.
 
 Images are float tensors in [0, 1], shape [N, 3, H, W]; masks are [N, 1, H, W] in {0, 1} (or soft).

@@ -65,6 +65,10 @@ def test_fingerprint_is_stable_and_sensitive():
     (lambda r: r["types"][0]["materials"][0].update(colour="white"), "bad colour"),
     (lambda r: r["types"][0].update(materials=[]), "no materials"),
     (lambda r: r.update(types=[]), "no types"),
+    (lambda r: r["types"][0].pop("drawing"), "names no drawing"),
+    (lambda r: r["types"][3].update(finish="smooth"), "only wall types"),
+    (lambda r: r["types"][6].update(also_needs=["attic"]), "also_needs unknown"),
+    (lambda r: r["combinations"].append(["pool", "sauna"]), "unknown types"),
 ])
 def test_invalid_catalog_rejected(mutate, message):
     raw = raw_catalog()
@@ -86,3 +90,22 @@ def test_region_id_is_the_label_id_of_the_edited_region():
     assert catalog.type("pool").region_id == LABEL_ID["ground"]
     assert catalog.type("solar-panels").region_id == LABEL_ID["roof"]
     assert all(t.region_id == LABEL_ID[t.edits] for t in catalog.types)
+
+
+def test_per_type_traits_are_catalog_fields():
+    """What the code treats differently per type comes from the catalog, not from lists of ids in modules."""
+    catalog = load_catalog()
+    assert catalog.rivals("facade-insulation") == ("facade-cladding",)
+    assert catalog.rivals("windows") == () and catalog.rivals("pool") == ()
+    assert [t.id for t in catalog.types if t.detail_drawn] == ["roof", "driveway"]
+    assert [t.id for t in catalog.types if t.partial_region] == ["driveway"]
+    assert [t.id for t in catalog.types if t.kind == "additive" and not t.casts_shadow] == ["pool"]
+    assert catalog.type("garage").also_needs == ("wall",)
+    assert {t.finish for t in catalog.types if t.edits == "wall"} == {"smooth", "textured"}
+    assert all(set(c) <= set(catalog.type_ids) for c in catalog.combinations) and catalog.combinations
+
+
+def test_every_drawing_the_catalog_names_exists():
+    from renovate_net.simulator.renovation import DRAWINGS
+
+    assert {t.drawing for t in load_catalog().types} <= set(DRAWINGS)

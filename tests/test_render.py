@@ -152,64 +152,15 @@ def test_bad_input_one_line_exit_2_nothing_written(photo, model_dir, make, args,
     assert sorted(p.name for p in photo.iterdir()) == listing
 
 
-def test_residual_composite_keeps_the_photos_detail():
-    from renovate_net.render.compositor import composite_full
-
-    rng = np.random.default_rng(1)
-    image = rng.integers(40, 200, (48, 64, 3), dtype=np.uint8)   # full-size detail the generator never saw
-    seen = torch.rand(3, 12, 16)
-    alpha = torch.ones(1, 12, 16)
-    same, edit = composite_full(image, seen, alpha, seen)         # the generator changed nothing
-    assert np.array_equal(same, image) and not edit.any()
-    brighter, edit = composite_full(image, seen + 20 / 255, alpha, seen)
-    assert np.abs(brighter.astype(int) - image.astype(int) - 20).max() <= 1   # the change, on the same detail
-    assert (edit == 255).all()
-    gated, _ = composite_full(image, seen + 20 / 255, alpha, seen, gate=np.zeros((48, 64), bool))
-    assert np.array_equal(gated, image)
-
-
-def test_an_added_object_is_opaque_and_keeps_its_own_detail():
-    from renovate_net.render.compositor import composite_full
-
-    rng = np.random.default_rng(2)
-    image = rng.integers(40, 200, (48, 64, 3), dtype=np.uint8)   # the lawn's full-size detail
-    drawn = image.copy()
-    drawn[12:36, 16:48] = rng.integers(0, 255, (24, 32, 3), dtype=np.uint8)  # the object's own full-size detail
-    footprint = np.zeros((48, 64), bool)
-    footprint[12:36, 16:48] = True
-    seen = torch.from_numpy(image).permute(2, 0, 1).float().div(255)[:, ::4, ::4].contiguous()
-    drawn_seen = torch.from_numpy(drawn).permute(2, 0, 1).float().div(255)[:, ::4, ::4].contiguous()
-    closed = torch.zeros(1, 12, 16)   # even where the generator's alpha stays shut
-    # A generator that draws the sketch exactly: the object at full size, its detail included, nothing else.
-    drawing = (drawn, drawn_seen, footprint.astype(np.float32))
-    after, edit = composite_full(image, drawn_seen, closed, seen, drawing=drawing)
-    assert np.abs(after.astype(int) - drawn.astype(int)).max() <= 1
-    assert (edit[footprint] == 255).all() and not edit[~footprint].any()
-    # One that draws it 30 levels darker: that change, on the object's detail, not the lawn's.
-    darker, _ = composite_full(image, drawn_seen - 30 / 255, closed, seen, drawing=drawing)
-    inside = darker[footprint].astype(int) - drawn[footprint].astype(int)
-    assert np.abs(inside[(drawn[footprint] > 40).all(1)] + 30).max() <= 1
-    # Around it, only the brightness of what the generator paints is kept: a shadow, not a blue haze.
-    ring = np.zeros((48, 64), bool)
-    ring[4:44, 8:56] = True
-    ring &= ~footprint
-    blue = seen.clone()
-    blue[2] += 60 / 255  # the generator tints the lawn around the object blue
-    tinted, _ = composite_full(image, blue, torch.ones(1, 12, 16), seen, shadow=ring)
-    factor = tinted[ring].astype(float) / image[ring].astype(float)
-    assert np.abs(factor - factor.mean(axis=1, keepdims=True)).max() < 0.02      # every channel scaled alike
-    assert np.array_equal(tinted[~ring][:, :2], image[~ring][:, :2])           # elsewhere: the tint as painted
-
-
 def test_a_new_roof_is_drawn_at_full_size_where_the_simulator_lays_it(model_dir):
-    from renovate_net.simulator.synthetic import synthetic_house
+    from renovate_net.render.drawing import detail_drawing
     from renovate_net.render.pipeline import Renovator
-    from renovate_net.render.drawing import detail_drawing as textured_drawing
+    from renovate_net.simulator.synthetic import synthetic_house
 
     image, labels = synthetic_house(np.random.default_rng(3), (192, 256))
     renovator = Renovator.load(str(model_dir), device="cpu", with_segmenter=False)
     tiles = parse_request(["roof"])
-    drawn, cover, partial = textured_drawing(image, labels, tiles)
+    drawn, cover, partial = detail_drawing(image, labels, tiles)
     laid = cover == 1
     assert laid[labels == LABEL_ID["roof"]].mean() > 0.5 and not partial.any()
     result = renovator.render(image, tiles, labels)
@@ -223,27 +174,13 @@ def test_a_new_roof_is_drawn_at_full_size_where_the_simulator_lays_it(model_dir)
         return np.corrcoef(fine(a).ravel(), fine(b).ravel())[0, 1]
 
     assert match(result.after, drawn) > 0.9 and match(result.after, image) < 0.8   # the tile rows, not the photo's
-    assert textured_drawing(image, labels, parse_request(["facade-cladding"])) is None  # walls: the generator's own
+    assert detail_drawing(image, labels, parse_request(["facade-cladding"])) is None  # walls: the generator's own
     # A driveway is the paved ground the simulator lays, not all the ground: the rest stays as it was.
     pavers = parse_request(["driveway"])
-    _, cover, partial = textured_drawing(image, labels, pavers)
+    _, cover, partial = detail_drawing(image, labels, pavers)
     street = partial & (cover == 0)
     assert np.array_equal(partial, labels == LABEL_ID["ground"]) and street.any() and (cover > 0).any()
     assert np.array_equal(renovator.render(image, pavers, labels).after[street], image[street])
-
-
-def test_inside_a_drawing_the_generator_sets_light_not_blotches():
-    from renovate_net.render.compositor import drawing_light
-
-    cover = np.zeros((160, 160), np.float32)
-    cover[40:120, 40:120] = 1.0                      # the drawing covers the middle of a photo 4x the working size
-    drawn_seen = torch.rand(3, 40, 40)
-    checker = torch.from_numpy(np.indices((40, 40)).sum(0) % 2 * 2.0 - 1.0).float()
-    painted = drawn_seen + 0.1 * checker + 0.05      # blotches, and 0.05 more light
-    light = drawing_light(painted, drawn_seen, cover)
-    inside = (light - drawn_seen)[:, 14:26, 14:26]
-    assert abs(float(inside.mean()) - 0.05) < 0.005 and float(inside.std()) < 0.01
-    assert torch.equal(light[:, :9], painted[:, :9])  # outside the drawing: as painted
 
 
 @pytest.fixture(scope="module")

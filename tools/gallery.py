@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
-from renovate_net.imaging import load_image
+from renovate_net.imaging import list_photos, load_image
 from renovate_net.render.pipeline import Renovator
 from renovate_net.request import parse_request
 
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20, help="photos to choose from, one per request")
     args = parser.parse_args()
 
-    photos = sorted(args.photos.glob("*.jpg"))[args.first:args.first + args.count]
+    photos = list_photos(args.photos)[args.first:args.first + args.count]
     renovator = Renovator.load(args.model, device="cpu")
     images = [load_image(photo) for photo in photos]
     labels = [renovator.labels_for(image) for image in images]

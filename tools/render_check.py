@@ -32,7 +32,7 @@ from PIL import Image
 from renovate_net import metrics
 from renovate_net.colour import parse_hex, srgb_to_lab, to_hex
 from renovate_net.engine.evaluator import lit_colour_error, pooled_features
-from renovate_net.imaging import load_image
+from renovate_net.imaging import list_photos, load_image
 from renovate_net.labels import LABEL_ID
 from renovate_net.render.segmenter import Segmenter
 
@@ -158,8 +158,8 @@ def control_row(photos: list[Path], size: int = CONTROL_SIZE) -> None:
           f"{white - np.mean(random):+.3f} |")
 
 
-def list_photos(folder: Path) -> list[Path]:
-    return sorted(p.resolve() for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+def resolved_photos(folder: Path) -> list[Path]:
+    return [photo.resolve() for photo in list_photos(folder)]
 
 
 def main() -> None:
@@ -182,7 +182,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.model:
         MODEL.extend(["--model", args.model])
-    photos = list_photos(args.photos)[args.first:args.first + args.count]
+    photos = resolved_photos(args.photos)[args.first:args.first + args.count]
     with tempfile.TemporaryDirectory() as temp:
         work = Path(temp) / "outside-the-project"
         work.mkdir()
@@ -193,9 +193,9 @@ def main() -> None:
         if "realism" not in args.skip:
             for types in args.realism_types or [REALISM]:
                 for own_colour in [False, True] if args.realism_own_colour else [False]:
-                    realism_row(list_photos(args.realism_photos or args.photos), work, types, own_colour)
+                    realism_row(resolved_photos(args.realism_photos or args.photos), work, types, own_colour)
         if args.realism_control:
-            control_row(list_photos(args.realism_photos or args.photos))
+            control_row(resolved_photos(args.realism_photos or args.photos))
 
 
 if __name__ == "__main__":

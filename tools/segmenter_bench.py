@@ -30,7 +30,7 @@ from PIL import Image
 from renovate_net.config import load_config
 from renovate_net.data.labelmefacade import LabelMeFacade
 from renovate_net.engine.segmenter_metrics import evaluate, format_table
-from renovate_net.imaging import load_image, save_image
+from renovate_net.imaging import list_photos, load_image, save_image
 from renovate_net.labels import LABEL_ID
 from renovate_net.render.segmenter import DEFAULT_URI, Segmenter
 
@@ -43,7 +43,7 @@ LABELME = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "l
 
 def photos_of_size(folder: Path, count: int, size: tuple[int, int]) -> list[Path]:
     chosen = []
-    for path in sorted(folder.glob("*.jpg")):
+    for path in list_photos(folder):
         with Image.open(path) as image:
             if image.size == size:
                 chosen.append(path)
@@ -112,7 +112,7 @@ def quality(args: argparse.Namespace) -> None:
 
 def roofs(args: argparse.Namespace) -> None:
     outlines = load_roofs(args.roofs)
-    photos = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    photos = list_photos(args.photos)
     chosen = [p for p in evenly_spaced(photos, args.pick) if p.stem in outlines]
     segmenter = Segmenter.from_uri(args.model)
     print(f"roofs: {len(chosen)} house photos with hand-drawn outlines, model {args.model}")

@@ -26,7 +26,7 @@ import torch
 
 from renovate_net.data.roofs import grabcut_roof, roof_zone
 from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
-from renovate_net.imaging import load_image, save_image
+from renovate_net.imaging import list_photos, load_image, save_image
 from renovate_net.labels import LABEL_ID
 from renovate_net.render.segmenter import DEFAULT_URI, Segmenter
 
@@ -92,7 +92,7 @@ def main() -> None:
     parser.add_argument("--reject", default="", help="comma-separated photo stems rejected on review")
     parser.add_argument("--force", action="store_true", help="overwrite existing label PNGs")
     args = parser.parse_args()
-    photos = sorted(p for p in args.photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    photos = list_photos(args.photos)
     left_out = set(evenly_spaced(photos, args.sheet_photos)) if args.sheet_photos else set()
     rejected = {s for s in args.reject.split(",") if s}
     chosen = [p for p in photos if p not in left_out and p.stem not in rejected]

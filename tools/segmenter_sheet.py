@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw
 from renovate_net.config import load_config
 from renovate_net.data.labelmefacade import LabelMeFacade, read_labels
 from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
-from renovate_net.imaging import load_image, save_image
+from renovate_net.imaging import list_photos, load_image, save_image
 from renovate_net.labels import LABELS, PALETTE
 from renovate_net.labels import overlay
 from renovate_net.render.segmenter import DEFAULT_URI, Segmenter
@@ -93,8 +93,7 @@ def main() -> None:
         paths = [dataset.paths(name)[0] for name in held_out]
         truth = [read_labels(dataset.paths(name)[1]) for name in held_out]
     else:
-        paths = [p for arg in args.photos for p in (sorted(arg.iterdir()) if arg.is_dir() else [arg])
-                 if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
+        paths = [p for arg in args.photos for p in (list_photos(arg) if arg.is_dir() else [arg])]
         paths = evenly_spaced(paths, args.pick)
     if args.labels is not None:
         paths = [p for p in paths if (args.labels / f"{p.stem}.png").exists()]

@@ -1,4 +1,4 @@
-"""`renovate-net data build`: paired before/after training data from real photos (DESIGN.md section 6).
+"""`renovate-net data build`: paired before/after training data from real photos.
 
 For each photo: resize (long side `size`), take its labels (a PNG from `--labels`, else the registered
 facade segmenter), then draw `per_photo` random requests and simulate them. A request whose region the

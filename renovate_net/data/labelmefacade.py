@@ -2,7 +2,7 @@
 and the split the segmenter is trained and measured on.
 
 Folder layout: `images/NAME.jpg`, `labels/NAME.png` (RGB colour codes), `train.txt` and `val.txt` (image file
-names). LabelMeFacade has no roof class: roofs are labelled `building`, which maps to wall (DESIGN.md section 2).
+names). LabelMeFacade has no roof class: roofs are labelled `building`, which maps to wall.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Training samples for the facade segmenter: photo + target label map, from several sources, augmented
 with albumentations.
 
-Targets use the contract ids (DESIGN.md section 2) plus two training-only ids:
+Targets use the contract ids plus two training-only ids:
 - WALL_OR_ROOF: a pixel known to be wall or roof, e.g. LabelMeFacade's `building` where a roof can show (just
   under the sky). The loss treats it as the set {wall, roof} (partial-label cross-entropy), so photos without
   roof labels do not teach roof = wall; the rest of `building` is trained as wall.

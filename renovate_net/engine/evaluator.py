@@ -1,4 +1,4 @@
-"""`renovate-net evaluate`: the measures of DESIGN.md section 8 for a model and the pix2pix baseline,
+"""`renovate-net evaluate`: the quality measures (`metrics.py`) for a model and the pix2pix baseline,
 in the same run, per type / combination and overall.
 
 Data is a built dataset (`manifest.jsonl`) or a folder of plain photos: then labels come from the
@@ -22,7 +22,7 @@ from renovate_net import metrics
 from renovate_net.catalog import load_catalog
 from renovate_net.colour import srgb_to_lab
 from renovate_net.errors import UserError
-from renovate_net.imaging import load_image
+from renovate_net.imaging import list_photos, load_image
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import RenovationRequest, parse_request
 
@@ -43,14 +43,11 @@ class Sample:
 
 def samples_from_photos(folder: Path, seed: int = 0, long_side: int = 512, per_photo: int = 2):
     """Simulator targets on plain photos: labels from the segmenter, `per_photo` requests each, fixed seed."""
+    from renovate_net.render.segmenter import Segmenter
     from renovate_net.simulator.renovation import RegionMissing, simulate
 
     requests = evaluation_requests()
-    from renovate_net.render.segmenter import Segmenter
-
-    photos = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    if not photos:
-        raise UserError(f"{folder}: no photos (.jpg/.png) and no manifest.jsonl; give a dataset or photo folder")
+    photos = list_photos(folder, option="--data (a built dataset with manifest.jsonl, or)")
     segmenter = Segmenter.from_uri()
     for index, photo in enumerate(photos):
         image = load_image(photo)

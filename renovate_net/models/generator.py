@@ -1,4 +1,4 @@
-"""The renovation generator: a conditional attention U-Net (DESIGN.md section 5).
+"""The renovation generator: a conditional attention U-Net.
 
 Encoder: timm `efficientnet_lite0` (features_only, ImageNet weights when asked) over before RGB + one-hot
 labels (+ the request painted onto the photo: the region the requested types edit and the colour asked for

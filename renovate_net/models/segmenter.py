@@ -3,7 +3,7 @@ Networks", 2019, as built by segmentation-models-pytorch) on timm's EfficientNet
 
 The network carries its own preprocessing (timm habit): it takes RGB in [0, 1] and normalises with the
 ImageNet statistics its encoder was trained with. Height and width must be multiples of 32 (the encoder's
-stride). The output is one logit map per contract label (DESIGN.md section 2) at the input size.
+stride). The output is one logit map per contract label at the input size.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Re-surfacing renovations (DESIGN.md section 6): facade render or cladding, roof, window frames, driveway.
+"""Re-surfacing renovations: facade render or cladding, roof, window frames, driveway.
 
 Each replaces a region's albedo with a procedural material laid along the surface (facade lines, roof
 rows, the ground plane in perspective) and keeps the photo's light: `after = new_albedo * shading`, the

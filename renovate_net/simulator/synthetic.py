@@ -3,7 +3,7 @@
 `synthetic_house` draws sky, lawn and driveway, a house with a textured wall, a pitched roof of tiles
 or slate, framed windows, a door, bushes and a tree, and an 'other' object (a car or a letterbox),
 then lights it with one sun direction: a shaded side, an eave shadow and soft noise. Every one of the
-8 label ids (DESIGN.md section 2) is present in every scene, so tests can rely on each region.
+8 label ids is present in every scene, so tests can rely on each region.
 """
 from __future__ import annotations
 
