@@ -21,6 +21,9 @@ from renovate_net.labels import LABEL_ID, LABELS, NUM_LABELS
 
 # Classes of the acceptance mIoU; roof predictions count as wall (LabelMeFacade labels roofs as building).
 MIOU_CLASSES = ("sky", "wall", "window", "door", "vegetation", "ground")
+# The classes the HSLU European facades label (its facade holds the roofs; no sky or doors): their mean is `miou`
+# on that set.
+HSLU_CLASSES = ("wall", "window", "vegetation", "ground")
 WALL, ROOF = LABEL_ID["wall"], LABEL_ID["roof"]
 
 
@@ -53,14 +56,16 @@ def dice_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def confusion(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    """NUM_LABELS x NUM_LABELS pixel counts, rows = truth, columns = prediction."""
-    index = truth.astype(np.int64).ravel() * NUM_LABELS + predicted.astype(np.int64).ravel()
+    """NUM_LABELS x NUM_LABELS pixel counts, rows = truth, columns = prediction; truth ids beyond the labels
+    (unlabelled pixels) are not counted."""
+    known = truth.ravel() < NUM_LABELS
+    index = truth.astype(np.int64).ravel()[known] * NUM_LABELS + predicted.astype(np.int64).ravel()[known]
     return np.bincount(index, minlength=NUM_LABELS ** 2).reshape(NUM_LABELS, NUM_LABELS)
 
 
-def iou_table(matrix: np.ndarray) -> dict[str, float]:
+def iou_table(matrix: np.ndarray, classes: tuple[str, ...] = MIOU_CLASSES) -> dict[str, float]:
     """Per-class IoU with roof merged into wall (`iou_<label>`, NaN for a class absent from truth and
-    prediction), and `miou` over MIOU_CLASSES."""
+    prediction), and `miou` over `classes`."""
     merged = matrix.astype(np.float64).copy()
     merged[WALL] += merged[ROOF]
     merged[:, WALL] += merged[:, ROOF]
@@ -71,19 +76,21 @@ def iou_table(matrix: np.ndarray) -> dict[str, float]:
     with np.errstate(invalid="ignore", divide="ignore"):
         iou = np.where(union > 0, hits / union, np.nan)
     table = {f"iou_{name}": float(iou[i]) for i, name in enumerate(LABELS) if name != "roof"}
-    table["miou"] = float(np.nanmean([table[f"iou_{name}"] for name in MIOU_CLASSES]))
+    table["miou"] = float(np.nanmean([table[f"iou_{name}"] for name in classes]))
     table["pixel_accuracy"] = float(hits.sum() / max(merged.sum(), 1))
     return table
 
 
-def evaluate(segmenter, samples: Iterable[tuple[np.ndarray, np.ndarray]], batch: int = 8) -> tuple[dict, np.ndarray]:
-    """(IoU table, confusion matrix) of `segmenter` (renovate_net.render.segmenter.Segmenter) on (photo, truth) pairs."""
+def evaluate(segmenter, samples: Iterable[tuple[np.ndarray, np.ndarray]], batch: int = 8,
+             classes: tuple[str, ...] = MIOU_CLASSES) -> tuple[dict, np.ndarray]:
+    """(IoU table, confusion matrix) of `segmenter` (renovate_net.render.segmenter.Segmenter) on (photo, truth)
+    pairs; `miou` is the mean over `classes`."""
     matrix = np.zeros((NUM_LABELS, NUM_LABELS), np.int64)
     pairs = iter(samples)
     while chunk := list(itertools.islice(pairs, batch)):
         for (_, truth), predicted in zip(chunk, segmenter.predict_batch([image for image, _ in chunk])):
             matrix += confusion(truth, predicted)
-    return iou_table(matrix), matrix
+    return iou_table(matrix, classes), matrix
 
 
 def format_table(table: dict[str, float]) -> str:
