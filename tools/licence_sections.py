@@ -20,6 +20,7 @@ YAML_PATH = ROOT / "docs" / "licences.yaml"
 
 
 def load(path: Path = YAML_PATH) -> dict:
+    """docs/licences.yaml as a dict, in file order."""
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
@@ -50,6 +51,7 @@ def appendix(data: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print the asked sections (all by default) or the appendix; exit 2 for an unknown model version."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("keys", nargs="*", help="model versions, e.g. facade-segmenter/4 (default: all)")
     parser.add_argument("--appendix", action="store_true", help="print docs/licences.md's appendix")

@@ -56,6 +56,7 @@ class GeocodeCache:
         return data if isinstance(data, dict) else {}
 
     def get(self, key: str) -> Place | None:
+        """The cached place for `key`, or None when absent, older than the limit, or unreadable."""
         entry = self._load().get(key)
         if not isinstance(entry, dict) or time.time() - entry.get("cached_at", 0) > self.max_age_s:
             return None
@@ -65,6 +66,8 @@ class GeocodeCache:
             return None
 
     def put(self, key: str, place: Place) -> None:
+        """Store `place` under `key`: the whole file is rewritten through a temp file, so a crash or a
+        concurrent run never leaves half a JSON file behind."""
         if self.path is None:
             return
         data = self._load()

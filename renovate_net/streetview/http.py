@@ -95,11 +95,13 @@ class _FileLock:
         self.close()
 
     def close(self) -> None:
+        """Release the lock (closing the file releases the flock)."""
         if self.handle is not None:
-            self.handle.close()  # closing releases the flock
+            self.handle.close()
             self.handle = None
 
     def read(self) -> float:
+        """The stored time of the last request; -inf when there is none (or no file)."""
         if self.handle is None:
             return float("-inf")
         self.handle.seek(0)
@@ -109,6 +111,7 @@ class _FileLock:
             return float("-inf")
 
     def write(self, value: float) -> None:
+        """Replace the stored time with `value`."""
         if self.handle is not None:
             self.handle.seek(0)
             self.handle.truncate()

@@ -43,6 +43,7 @@ class StreetImage:
 
     @property
     def page(self) -> str:
+        """The image's page on mapillary.com: the link CC BY-SA credit points to."""
         return f"https://www.mapillary.com/app/?pKey={self.id}"
 
 

@@ -34,6 +34,7 @@ class Candidate:
 
     @property
     def faces(self) -> bool:
+        """Whether the address is within the camera's likely field of view."""
         return self.heading_error_deg is not None and self.heading_error_deg <= HALF_VIEW_DEG
 
 
