@@ -214,6 +214,51 @@ def evaluate(model, baseline, data, out, limit, seed, raw, force) -> None:
         write_report(report, out, force=force)
 
 
+@cli.command("fetch-photo")
+@click.argument("address", required=False)
+@click.option("--lat", type=float, default=None, help="Latitude of the house, instead of an ADDRESS.")
+@click.option("--lon", type=float, default=None, help="Longitude of the house, instead of an ADDRESS.")
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="Photo to write (.jpg or .png); its attribution goes to OUTPUT.attribution.json.")
+@click.option("--radius", type=click.IntRange(1, 500), default=50, show_default=True,
+              help="Search radius around the house, in metres.")
+@click.option("--pick", type=click.IntRange(1), default=1, show_default=True,
+              help="Take the N-th best candidate (see --list).")
+@click.option("--list", "list_only", is_flag=True, help="Print the candidates; download nothing.")
+@click.option("--country", default="be", show_default=True,
+              help="Country codes the address search is limited to (comma-separated); '' for anywhere.")
+@click.option("--force", is_flag=True, help="Overwrite an existing photo and attribution file.")
+def fetch_photo(address, lat, lon, output, radius, pick, list_only, country, force) -> None:
+    """Download a street-level "before" photo of a house from Mapillary (CC BY-SA 4.0), credited.
+
+    Geocodes ADDRESS with OpenStreetMap's Nominatim, ranks the Mapillary images within --radius by distance
+    and by how squarely the camera faces the house, and writes the best one with its attribution. Needs
+    MAPILLARY_ACCESS_TOKEN; set RENOVATE_CONTACT (e-mail or URL) to identify yourself to Nominatim.
+    See docs/streetview.md.
+
+    \b
+    Examples:
+      renovate-net fetch-photo "Veldstraat 10, 9000 Gent" -o house.jpg
+      renovate-net fetch-photo "Veldstraat 10, 9000 Gent" --list
+      renovate-net fetch-photo --lat 51.0516 --lon 3.7220 --pick 2 -o house.jpg --force
+    """
+    from renovate_net.streetview.fetch import fetch_photo as run_fetch
+    from renovate_net.streetview.fetch import find_candidates, format_candidates
+
+    if list_only:
+        target, candidates = find_candidates(address, lat, lon, radius, country or None)
+        click.echo("\n".join(format_candidates(target, candidates, radius)))
+        return
+    if output is None:
+        raise UserError("pass -o FILE.jpg for the photo, or --list to see the candidates")
+    result = run_fetch(output, address, lat, lon, radius, pick, country or None, force)
+    c = result.candidate
+    click.echo(f"wrote {result.photo} (Mapillary {c.image.id} by {c.image.creator or 'unknown'}, "
+               f"{(c.image.captured_at or '?')[:10]}, {c.distance_m:.0f} m away, "
+               f"{'?' if c.heading_error_deg is None else f'{c.heading_error_deg:.0f}°'} off axis; "
+               f"candidate {c.rank} of {result.candidates}) and {result.sidecar}")
+
+
 @cli.group()
 def data() -> None:
     """Paired training data: build it from photos with the renovation simulator, validate a manifest.
