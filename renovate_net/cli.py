@@ -149,12 +149,15 @@ def segment(images, out_dir, overlay, model, device, force) -> None:
               help="Label PNG (class ids, the photo's size) instead of the segmenter's labels.")
 @click.option("--model", default=None, help="Generator: models:/NAME@ALIAS, models:/NAME/VERSION or a folder "
               "(default models:/renovate-net@champion).")
+@click.option("--segmenter", default=None, help="Segmenter that labels the photos, e.g. models:/facade-segmenter-open"
+              "@champion (default models:/facade-segmenter@champion; not used with --mask).")
 @click.option("-o", "--output", default=None,
               help="Output file (one photo) or folder (several); default <stem>_after.png beside each photo.")
 @click.option("--save-edit-mask", is_flag=True, help="Also write <output stem>_edit.png (0 = pixel unchanged).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite existing output files.")
-def render(images, types, materials, colours, mask, model, output, save_edit_mask, device, force) -> None:
+def render(images, types, materials, colours, mask, model, segmenter, output, save_edit_mask, device,
+           force) -> None:
     """Render the renovated house for each photo, at the photo's full resolution.
 
     \b
@@ -169,7 +172,8 @@ def render(images, types, materials, colours, mask, model, output, save_edit_mas
     from renovate_net.request import parse_request
 
     request = parse_request(types, materials, colours)
-    failures = render_files(list(images), request, output=output, mask=mask, model=model, device=device,
+    failures = render_files(list(images), request, output=output, mask=mask, model=model, segmenter=segmenter,
+                            device=device,
                             save_edit_mask=save_edit_mask, force=force,
                             report=lambda line: tqdm.write(line, file=sys.stderr))  # above the progress bar
     if failures:

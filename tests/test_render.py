@@ -125,6 +125,8 @@ def test_batch_reports_bad_photos_and_keeps_the_rest(photo, model_dir, champion_
     ("mask-ids", ["house.png", "--type", "pool", "--mask", "mask.png"], "valid ids are 0..7"),
     (None, ["house.png", "--type", "pool", "--mask", "labels.png", "--model", "models:/nope@champion"],
      "not found"),
+    (None, ["house.png", "--type", "pool", "--segmenter", "models:/facade-segmenter@champion"],
+     "--segmenter has nothing to do"),
 ])
 def test_bad_input_one_line_exit_2_nothing_written(photo, model_dir, make, args, message):
     if make == "text":

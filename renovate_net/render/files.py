@@ -35,7 +35,8 @@ def edit_mask_path(output: Path) -> Path:
 
 
 def render_files(images: list[str], request: RenovationRequest, output: str | None = None,
-                 mask: str | None = None, model: str | None = None, device: str = "auto",
+                 mask: str | None = None, model: str | None = None, segmenter: str | None = None,
+                 device: str = "auto",
                  save_edit_mask: bool = False, force: bool = False, report=print) -> list[str]:
     """Render every photo; returns the per-photo error lines (empty when all succeeded).
 
@@ -63,7 +64,9 @@ def render_files(images: list[str], request: RenovationRequest, output: str | No
 
     # One photo: read it before the (slower) model load, so a bad file fails fast.
     first = read(inputs[0]) if len(inputs) == 1 else None
-    renovator = Renovator.load(model, device=device, with_segmenter=mask is None)
+    if mask is not None and segmenter is not None:
+        raise UserError("--mask gives the labels, so --segmenter has nothing to do; give one of the two")
+    renovator = Renovator.load(model, segmenter, device=device, with_segmenter=mask is None)
     failures = []
     for source, target in tqdm(list(zip(inputs, outputs)), desc="render", unit="photo",
                                disable=len(inputs) == 1, leave=False):
