@@ -39,7 +39,7 @@ class RenderForm:
 
 
 def megabytes(count: int) -> str:
-    return f"{count / 1e6:.1f} MB"
+    return f"{count / 1e6:.3g} MB"
 
 
 def safe_name(raw: bytes | None) -> str:
