@@ -1,10 +1,14 @@
 """Helpers for the serve tests: a fake renderer, test photos, the shipped models and multipart answers."""
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Iterator
 
 import numpy as np
 import pytest
@@ -62,13 +66,40 @@ def multipart_parts(response) -> dict[str, bytes]:
     return parts
 
 
-@pytest.fixture(scope="session")
-def shipped_renderer():
-    """The real generator and segmenter from the project's mlruns/, read-only (tests otherwise use a temporary
-    MLflow store, see conftest.py)."""
+@functools.lru_cache(maxsize=1)
+def _load_shipped():
     from renovate_net.serve.app import shipped_renderer as loader
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{PROJECT_MLRUNS / 'mlflow.db'}")
-        renderer = loader(device="cpu")()
-    return renderer
+        return loader(device="cpu")()
+
+
+@pytest.fixture(scope="session")
+def shipped_renderer():
+    """The real generator and segmenter from the project's mlruns/, read-only (tests otherwise use a temporary
+    MLflow store, see conftest.py); loaded once for every test module that imports this fixture."""
+    return _load_shipped()
+
+
+@contextlib.contextmanager
+def running_server(app) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free loopback port in a thread; yields the base URL."""
+    import uvicorn
+
+    from renovate_net.serve.server import listening_socket
+
+    sock = listening_socket("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()

@@ -270,3 +270,33 @@ def test_uploads_never_touch_the_disk(client, monkeypatch, tmp_path):
     assert len(big) > 1_100_000
     assert render(client, big).status_code == 200
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--port", "70000"], "error: --port 70000: give a port from 1 to 65535 (or 0 for any free port)"),
+    (["--workers", "0"], "error: --workers 0: give at least 1 (renders run at once)"),
+    (["--host", "no-such-host.invalid"], "error: --host no-such-host.invalid: not an address of this machine"),
+])
+def test_serve_refuses_bad_options_in_one_line(args, expected):
+    from click.testing import CliRunner
+
+    from renovate_net.cli import cli
+
+    result = CliRunner().invoke(cli, ["serve", *args])
+    assert result.exit_code == 2 and result.output.startswith(expected) and result.output.count("\n") == 1
+
+
+def test_serve_refuses_a_port_in_use():
+    import socket
+
+    from click.testing import CliRunner
+
+    from renovate_net.cli import cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.output == f"error: port {port} on 127.0.0.1 is already in use; stop the other server or pick another with --port\n"
