@@ -13,6 +13,8 @@ import socket
 from renovate_net.errors import UserError
 from renovate_net.serve.app import Settings, create_app, shipped_renderer
 
+BACKLOG = 2048  # uvicorn's default
+
 
 def check_settings(settings: Settings) -> None:
     """Refuse settings the queue cannot work with, naming the option to fix."""
@@ -44,6 +46,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
             raise UserError(f"port {port} on {host} is already in use; stop the other server or pick "
                             "another with --port") from None
         raise UserError(f"cannot listen on {host}:{port} ({error.strerror}); pick another --host or --port") from None
+    sock.listen(BACKLOG)  # from now on connections wait in the backlog instead of being refused while we start
     return sock
 
 
