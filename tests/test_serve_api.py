@@ -182,7 +182,7 @@ def test_time_limit_is_503_and_frees_the_place_when_the_render_ends():
     with TestClient(app) as client:
         response = render(client, photo_bytes())
         assert response.status_code == 503 and "Retry-After" in response.headers
-        assert "longer than the 0 s limit" in error_of(response)
+        assert "longer than the 0.3 s limit" in error_of(response)
         assert app.state.queue.taken == 1  # the render still runs: its place stays taken
         gate.set()
         deadline = time.monotonic() + 10

@@ -82,7 +82,7 @@ class RenderQueue:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.time_limit_s)
         except asyncio.TimeoutError:
             future.cancel()  # only succeeds while it still waits; a running render finishes on its own
-            raise busy(f"the render took longer than the {self.time_limit_s:.0f} s limit; try again later, "
+            raise busy(f"the render took longer than the {self.time_limit_s:g} s limit; try again later, "
                        "or send a smaller photo", self.retry_after_s()) from None
 
     def _timed(self, job: Callable[[], T]) -> T:

@@ -189,4 +189,7 @@ function setBusy(busy) {
   updateButton();
 }
 
-start();
+start().catch(() => {
+  // Before the texts have loaded there is no language to speak in: say it in English.
+  showError("The page could not reach its server. Reload the page to try again.");
+});
