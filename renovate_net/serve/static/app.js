@@ -62,7 +62,7 @@ function takePhoto(file) {
   if (file.size > MAX_UPLOAD_BYTES) return showError(state.tr.t("errorTooLarge"), `${file.name}: ${(file.size / 1e6).toFixed(1)} MB > 25 MB`);
   for (const url of [state.photoUrl, state.resultUrl]) if (url) URL.revokeObjectURL(url);
   Object.assign(state, { photo: file, photoUrl: URL.createObjectURL(file), resultUrl: null });
-  viewer.showPhoto(state.photoUrl);
+  viewer.showPhoto(state.photoUrl, file.name || "");
   $("dropzone").hidden = true;
   $("viewer").hidden = false;
   $("download").hidden = true;

@@ -11,8 +11,11 @@ export function createViewer(ids) {
 
   const setPosition = (percent) => el.compare.style.setProperty("--pos", `${percent}%`);
   el.after.addEventListener("load", () => {
+    el.compare.classList.remove("no-preview");
     el.compare.style.setProperty("--aspect", String(el.after.naturalWidth / el.after.naturalHeight));
   });
+  // A file the browser cannot show (the server may still read it, or will say why not): an empty frame.
+  el.after.addEventListener("error", () => el.compare.classList.add("no-preview"));
   el.slider.addEventListener("input", () => setPosition(el.slider.value));
 
   function compareParts(visible) {
@@ -22,7 +25,8 @@ export function createViewer(ids) {
 
   return {
     // Only the photo, before any render (the before layer covers the whole picture).
-    showPhoto(url) {
+    showPhoto(url, name) {
+      el.compare.dataset.name = name;
       el.before.src = url;
       el.after.src = url;
       mask = null;
