@@ -245,6 +245,7 @@ def test_page_static_files_and_docs(client):
     assert 'capture="environment"' in page.text and "Content-Security-Policy" in page.headers
     for name in ("app.js", "style.css", "i18n.json"):
         assert client.get(f"/static/{name}").status_code == 200, name
+    assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
     assert "multipart/form-data" in schema["paths"]["/api/render"]["post"]["requestBody"]["content"]
     assert {"200", "400", "413", "415", "422", "503"} <= set(schema["paths"]["/api/render"]["post"]["responses"])

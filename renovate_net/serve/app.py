@@ -65,6 +65,7 @@ class Models:
         self.renderer, self.error = renderer, None
 
     def ready(self) -> Renderer:
+        """The renderer, or the 503 that tells the client why there is none yet."""
         if self.renderer is not None:
             return self.renderer
         if self.error is not None:
