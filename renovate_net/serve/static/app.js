@@ -66,6 +66,7 @@ function takePhoto(file) {
   $("dropzone").hidden = true;
   $("viewer").hidden = false;
   $("download").hidden = true;
+  $("progress").hidden = true;
   $("outlineSwitch").hidden = true;
   $("showChanges").checked = false;
   updateButton();
