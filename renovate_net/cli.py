@@ -262,6 +262,43 @@ def fetch_photo(address, lat, lon, output, radius, pick, list_only, country, for
                f"{'?' if c.heading_error_deg is None else f'{c.heading_error_deg:.0f}°'} off axis; "
                f"candidate {c.rank} of {result.candidates}) and {result.sidecar}")
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 opens the server to every network this machine is on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Renders at once.")
+@click.option("--queue", "queue_size", type=int, default=8, show_default=True,
+              help="Requests that may wait for a worker; past that the API answers 503 with Retry-After.")
+@click.option("--time-limit", type=float, default=120.0, show_default=True,
+              help="Seconds a request may wait and render before it gets 503 with Retry-After.")
+@click.option("--allow-origin", "origins", multiple=True, metavar="URL",
+              help="A website whose pages may call the API (CORS), e.g. https://www.example.be (repeatable).")
+@click.option("--model", default=None, help="Generator: models:/NAME@ALIAS or a folder "
+              "(default models:/renovate-net@champion).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+def serve(host, port, workers, queue_size, time_limit, origins, model, device) -> None:
+    """Serve the web page and the HTTP API: photo in, after photo out (see docs/serve.md).
+
+    Loads the models once, in the background (/healthz answers 503 until they are ready).
+
+    \b
+    Examples:
+      renovate-net serve                      # then open http://127.0.0.1:8000/
+      renovate-net serve --port 8080 --workers 2 --queue 16
+      renovate-net serve --host 0.0.0.0 --allow-origin https://www.example.be
+    """
+    from renovate_net.serve.app import Settings
+    from renovate_net.serve.server import check_settings, listening_socket, run
+
+    settings = Settings(workers=workers, queue=queue_size, time_limit_s=time_limit, allow_origins=tuple(origins))
+    check_settings(settings)
+    sock = listening_socket(host, port)
+    address = sock.getsockname()
+    shown = f"[{address[0]}]" if ":" in address[0] else address[0]
+    click.echo(f"renovate-net serve: http://{shown}:{address[1]}/ (API docs at /docs; models loading, "
+               "/healthz says when ready)", err=True)
+    run(sock, settings, model=model, device=device)
+
 
 @cli.group()
 def data() -> None:

@@ -54,7 +54,7 @@ def _decode(image: Image.Image, path: Path) -> Image.Image:
     return image
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
+def to_rgb(image: Image.Image) -> Image.Image:
     """Any PIL mode -> 8-bit RGB; transparency is composited on white."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         values = np.asarray(image, dtype=np.float64)
@@ -79,7 +79,7 @@ def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
             image = ImageOps.exif_transpose(image)
         except Exception:  # a broken EXIF block must not lose the photo: keep it as stored
             pass
-        rgb = _to_rgb(image)
+        rgb = to_rgb(image)
     width, height = rgb.size
     if min(width, height) < MIN_SIDE:
         raise UserError(f"{path}: {width}x{height} is too small; give a photo at least {MIN_SIDE} px on each side")
