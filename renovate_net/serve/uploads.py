@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# to_rgb is imaging's private mode conversion, shared so a photo converts the same on the CLI and the API.
+# imaging.to_rgb: one mode conversion, so a photo converts the same on the CLI and the API.
 from renovate_net.imaging import MAX_PIXELS, MIN_SIDE, SAVE_OPTIONS, to_rgb
 from renovate_net.serve.errors import ApiError
 from renovate_net.serve.form import Upload
