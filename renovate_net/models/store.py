@@ -23,6 +23,7 @@ from renovate_net.models.registry import create
 WEIGHTS = "weights.safetensors"
 SPEC = "model.json"
 CONFIG = "config.yaml"
+CARD = "MODEL_CARD.md"  # the model card every published model folder carries
 
 
 def save_model(
