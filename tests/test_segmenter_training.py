@@ -15,7 +15,8 @@ from renovate_net.data.segmentation import (IGNORE, WALL_OR_ROOF, LabelMeSource,
 from renovate_net.data.synthetic import synthetic_house
 from renovate_net.engine import checkpoint as ckpt
 from renovate_net.engine import train
-from renovate_net.engine.segmenter_trainer import SegmenterTrainer
+from renovate_net.engine.run import Runtime
+from renovate_net.engine.segmenter_trainer import SegmenterTrainer, shard_positions
 from renovate_net.errors import UserError
 from renovate_net.labels import LABEL_ID, NUM_LABELS
 from renovate_net.models.store import CARD
@@ -120,6 +121,13 @@ def test_training_samples_follow_from_seed_and_position(tmp_path, rng):
     # positions drawing one photo are augmented independently
     same = [i for i in range(40) if first.order[i] == first.order[0]]
     assert len(same) > 1 and not torch.equal(first[same[0]][0], first[same[1]][0])
+
+
+def test_torchrun_processes_share_out_each_step_and_a_resume_skips_the_steps_done():
+    two = [shard_positions(0, 3, 2, Runtime(torch.device("cpu"), rank, world=2)) for rank in (0, 1)]
+    assert two == [[0, 1, 4, 5, 8, 9], [2, 3, 6, 7, 10, 11]]  # step s: positions 4s .. 4s+3, two per process
+    assert shard_positions(2, 3, 2, Runtime(torch.device("cpu"), 1, world=2)) == [10, 11]
+    assert shard_positions(1, 3, 2, Runtime(torch.device("cpu"))) == [2, 3, 4, 5]
 
 
 def test_pseudo_labels_need_their_photos(tmp_path, rng):

@@ -213,7 +213,8 @@ def run_training(config: Config, resume: str | None, build: Callable[[Config, Ru
         log_run = tracking.start_run(config.experiment, folder.name) if runtime.main else contextlib.nullcontext()
         with log_run as run:
             if run is not None:
-                run.log_params({**config.flat(), "resumed_from_step": trainer.step_count})
+                run.log_params({**config.flat(), "resumed_from_step": trainer.step_count,
+                                "processes": runtime.world})
                 run.log_text(config.to_yaml(), "config.yaml")
                 for name, text in trainer.data_files.items():
                     run.log_text(text, name)
