@@ -108,18 +108,21 @@ class SegmenterTrainer:
             raise UserError(f"segmenter.class_weights needs {NUM_LABELS} values ({', '.join(LABELS)})")
         self.class_weights = torch.tensor(seg.class_weights, dtype=torch.float32, device=runtime.device)
         self.spec = segmenter_spec(config)
-        model = create("segmenter", self.spec[0], **self.spec[1], pretrained=seg.pretrained and not seg.init_from and fresh)
+        pretrained = seg.pretrained and not seg.init_from and fresh
+        model = create("segmenter", self.spec[0], **self.spec[1], pretrained=pretrained)
         if seg.init_from and fresh:
             init_weights(model, seg.init_from, "segmenter", "segmenter.init_from")
         self.model = model.to(runtime.device, memory_format=torch.channels_last)
         self.forward = self.model
         if runtime.world > 1:
-            self.forward = DistributedDataParallel(self.model, device_ids=[runtime.local_rank] if runtime.cuda else None)
+            ids = [runtime.local_rank] if runtime.cuda else None
+            self.forward = DistributedDataParallel(self.model, device_ids=ids)
         self.optimizer = _optimizer(self.model, config)
         self.schedule = warmup_cosine(self.optimizer, train.warmup_steps, train.steps, train.min_lr_ratio)
         self.last_lr = self.optimizer.param_groups[1]["lr"]
         self.data = _training_data(config)
-        self.data_files = {"data.txt": "\n".join(self.data.described + [f"held out: {', '.join(self.data.held_out)}"])}
+        held_out = f"held out: {', '.join(self.data.held_out)}"
+        self.data_files = {"data.txt": "\n".join([*self.data.described, held_out])}
 
     def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         train, seg = self.config.train, self.config.segmenter
