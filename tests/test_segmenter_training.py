@@ -15,7 +15,7 @@ from renovate_net.data.segmentation import (IGNORE, WALL_OR_ROOF, LabelMeSource,
 from renovate_net.data.synthetic import synthetic_house
 from renovate_net.engine import checkpoint as ckpt
 from renovate_net.engine import train
-from renovate_net.engine.run import Runtime
+from renovate_net.engine.scaffold import Runtime
 from renovate_net.engine.segmenter_trainer import SegmenterTrainer, shard_positions
 from renovate_net.errors import UserError
 from renovate_net.labels import LABEL_ID, NUM_LABELS

@@ -19,7 +19,7 @@ from renovate_net.engine import checkpoint as ckpt
 from renovate_net.engine import gan_trainer
 from renovate_net.engine.gan_data import make_datasets
 from renovate_net.engine.gan_trainer import GANTrainer, train_generator
-from renovate_net.engine.run import resume_training, save_training_state, start_runtime
+from renovate_net.engine.scaffold import resume_training, save_training_state, start_runtime
 from renovate_net.engine.schedule import WarmupCosine
 from renovate_net.engine.validation import batch_metrics
 from renovate_net.errors import UserError

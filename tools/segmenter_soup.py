@@ -22,7 +22,7 @@ from safetensors.torch import load_file
 
 from renovate_net.config import load_config
 from renovate_net.data.labelmefacade import LabelMeFacade
-from renovate_net.engine.run import publish
+from renovate_net.engine.scaffold import publish
 from renovate_net.engine.segmenter_metrics import evaluate, format_table
 from renovate_net.engine.segmenter_trainer import holdout_markdown, segmenter_release
 from renovate_net.errors import UserError

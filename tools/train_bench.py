@@ -20,7 +20,7 @@ import torch
 from renovate_net.catalog import load_catalog
 from renovate_net.config import load_config
 from renovate_net.engine.gan_trainer import GANTrainer
-from renovate_net.engine.run import start_runtime
+from renovate_net.engine.scaffold import start_runtime
 from renovate_net.labels import NUM_LABELS
 
 

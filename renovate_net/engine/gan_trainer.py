@@ -1,6 +1,6 @@
 """`renovate-net train` for the generator: the GAN step discipline (pix2pix's, in this one place), its
 validation, and the release of the EMA generator; the run around it (folder, seeding, torchrun, checkpoints
-with exact resume, cadence, MLflow logging and registration) is engine/run.py's.
+with exact resume, cadence, MLflow logging and registration) is engine/scaffold.py's.
 
 Per step: the generator runs once; the discriminator steps on (input, target) vs (input, output.detach());
 then, with the discriminator's gradients frozen, the generator steps on the weighted loss terms
@@ -19,10 +19,10 @@ from renovate_net import tracking
 from renovate_net.catalog import load_catalog
 from renovate_net.config import Config
 from renovate_net.engine import checkpoint as ckpt
-from renovate_net.engine import run as scaffold
+from renovate_net.engine import scaffold
 from renovate_net.engine.gan_data import make_datasets, train_batches, val_batches
 from renovate_net.engine.gan_setup import discriminator_spec, ema_of, generator_spec, optimizer_and_schedule
-from renovate_net.engine.run import Release, Runtime
+from renovate_net.engine.scaffold import Release, Runtime
 from renovate_net.engine.schedule import load_scheduler_state, scheduler_state
 from renovate_net.engine.validation import sample_grid, validate
 from renovate_net.errors import UserError
@@ -135,7 +135,7 @@ class GANTrainer:
             return self.ema.module(*(batch[k] for k in MODEL_INPUTS))
 
     def state(self) -> tuple[dict[str, torch.Tensor], dict]:
-        """Networks, EMA, optimizers and schedules (engine/run.py adds the step, the config and the RNGs)."""
+        """Networks, EMA, optimizers and schedules (engine/scaffold.py adds the step, the config and the RNGs)."""
         opt_g, groups_g = ckpt.optimizer_state("optG", self.opt_g)
         opt_d, groups_d = ckpt.optimizer_state("optD", self.opt_d)
         tensors = {**ckpt.prefixed("G", self.G.state_dict()), **ckpt.prefixed("D", self.D.state_dict()),
@@ -157,7 +157,7 @@ class GANTrainer:
 
 class GeneratorTraining(GANTrainer):
     """GANTrainer with its training and validation pairs, its validation and its release: the trainer
-    engine/run.py drives (GANTrainer alone is the networks and their step, e.g. for tools/train_bench.py)."""
+    engine/scaffold.py drives (GANTrainer alone is the networks and their step, e.g. for tools/train_bench.py)."""
     lr_metric, speed_metric = "train/lr", "train/img_per_s"
 
     def __init__(self, config: Config, runtime: Runtime, fresh: bool = True):

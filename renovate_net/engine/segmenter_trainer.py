@@ -2,7 +2,7 @@
 pseudo-labelled photos), partial-label cross-entropy (+ optional soft Dice), AdamW with the warm-up + cosine
 schedule (engine/schedule.py), per-class IoU on held-out LabelMeFacade photos, and the release of the final
 network (fp16 safetensors) as `config.register_as`. The run around it (folder, seeding, torchrun, checkpoints
-with exact resume, cadence, MLflow logging and registration) is engine/run.py's.
+with exact resume, cadence, MLflow logging and registration) is engine/scaffold.py's.
 
 The whole run's sample sequence follows from the seed (data/segmentation.py `mixed`): step s trains on its
 positions s*B*W .. (s+1)*B*W - 1 (B = train.batch_size, W = torchrun's processes, each taking B of them), so a
@@ -23,8 +23,8 @@ from renovate_net.config import Config
 from renovate_net.data.labelmefacade import LabelMeFacade
 from renovate_net.data.segmentation import LabelMeSource, PseudoLabelSource, SyntheticSource, mixed, train_transform
 from renovate_net.engine import checkpoint as ckpt
-from renovate_net.engine import run as scaffold
-from renovate_net.engine.run import Release, Runtime
+from renovate_net.engine import scaffold
+from renovate_net.engine.scaffold import Release, Runtime
 from renovate_net.engine.schedule import load_scheduler_state, scheduler_state, warmup_cosine
 from renovate_net.engine.segmenter_metrics import (MIOU_CLASSES, dice_loss, evaluate, format_table,
                                                    segmentation_loss)
@@ -173,7 +173,7 @@ class SegmenterTrainer:
         return table
 
     def state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
-        """Network, optimizer and schedule (engine/run.py adds the step, the config and the RNGs)."""
+        """Network, optimizer and schedule (engine/scaffold.py adds the step, the config and the RNGs)."""
         opt_tensors, groups = ckpt.optimizer_state("opt", self.optimizer)
         return ({**ckpt.prefixed("model", self.model.state_dict()), **opt_tensors},
                 {"opt_groups": groups, "schedule": scheduler_state(self.schedule)})

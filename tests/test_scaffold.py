@@ -1,6 +1,6 @@
-"""The training-run scaffold (engine/run.py) and the schedule both trainers share (engine/schedule.py): the
-cadence, the settings a resumed run may change, the device refusal, publishing under one card name, and the
-warm-up + cosine schedule over several param groups."""
+"""The training-run scaffold (engine/scaffold.py) and the schedule both trainers share (engine/schedule.py):
+the cadence, the settings a resumed run may change, the device refusal, publishing under one card name, and
+the warm-up + cosine schedule over several param groups."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from renovate_net.config import load_config
-from renovate_net.engine.run import MAY_CHANGE_ON_RESUME, Release, due_at, publish, start_runtime
+from renovate_net.engine.scaffold import MAY_CHANGE_ON_RESUME, Release, due_at, publish, start_runtime
 from renovate_net.engine.schedule import WarmupCosine, load_scheduler_state, scheduler_state, warmup_cosine
 from renovate_net.errors import UserError
 from renovate_net.models.store import CARD, SPEC
