@@ -11,7 +11,7 @@ from pathlib import Path
 import mlflow
 
 from renovate_net.engine import checkpoint as ckpt
-from renovate_net.tracking import resolve_model
+from renovate_net.tracking import resolve_model, tracking_uri
 from test_segmenter_training import segmentation_data
 from test_segmenter_training import tiny_config as tiny_segmenter_config
 from test_trainer import tiny_config as tiny_generator_config
@@ -32,7 +32,8 @@ def torchrun_train(config, tmp_path: Path) -> None:
 
 
 def only_run(experiment: str):
-    client = mlflow.MlflowClient()
+    # this test's store: mlflow's own default may still be an earlier test's
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri(), registry_uri=tracking_uri())
     runs = client.search_runs([client.get_experiment_by_name(experiment).experiment_id])
     assert len(runs) == 1  # rank 1 logs nothing
     return client, runs[0]
