@@ -12,11 +12,15 @@ from renovate_net.data.labelmefacade import COLOURS, LabelMeFacade, labels_from_
 from renovate_net.data.roofs import grabcut_roof, skyline_band
 from renovate_net.data.segmentation import (IGNORE, WALL_OR_ROOF, LabelMeSource, PseudoLabelSource, mixed,
                                             train_transform)
-from renovate_net.simulator.synthetic import synthetic_house
+from renovate_net.engine import checkpoint as ckpt
 from renovate_net.engine import train
+from renovate_net.engine.scaffold import Runtime
+from renovate_net.engine.segmenter_trainer import SegmenterTrainer, shard_positions
 from renovate_net.errors import UserError
 from renovate_net.labels import LABEL_ID, NUM_LABELS
+from renovate_net.models.store import CARD
 from renovate_net.render.segmenter import Segmenter
+from renovate_net.simulator.synthetic import synthetic_house
 from renovate_net.tracking import resolve_model
 
 # contract id -> one LabelMeFacade colour for it (roof drawn as building, as the dataset does)
@@ -91,12 +95,39 @@ def test_labelme_building_is_wall_or_roof_only_under_the_sky(tmp_path, rng):
 def test_training_samples_are_cropped_tensors(tmp_path, rng):
     labelme = LabelMeFacade(make_labelme(tmp_path / "lmf", rng))
     source = LabelMeSource(labelme, labelme.names("train"))
-    dataset, sampler = mixed([source], [1.0], train_transform(96, 64, (0.7, 1.4)), 5, torch.Generator())
-    assert len(list(sampler)) == 5
-    image, target = dataset[0]
+    samples = mixed([source], [1.0], train_transform(96, 64, (0.7, 1.4)), 5, seed=0)
+    assert len(samples) == 5
+    image, target = samples[0]
     assert image.shape == (3, 64, 64) and image.dtype == torch.float32 and 0 <= image.min() <= image.max() <= 1
     assert target.shape == (64, 64) and target.dtype == torch.int64
     assert set(target.unique().tolist()) <= set(range(NUM_LABELS)) | {WALL_OR_ROOF, IGNORE}
+
+
+def test_training_samples_follow_from_seed_and_position(tmp_path, rng):
+    labelme = LabelMeFacade(make_labelme(tmp_path / "lmf", rng))
+    source = LabelMeSource(labelme, labelme.names("train") + labelme.names("val"))
+
+    def samples(seed):
+        return mixed([source], [1.0], train_transform(96, 64, (0.7, 1.4)), 40, seed=seed)
+
+    first = samples(0)
+    later = [first[i] for i in (7, 3)]
+    torch.manual_seed(99)  # the global generators play no part
+    np.random.seed(99)
+    again = samples(0)  # a fresh sequence (as a resumed run builds it), read in another order
+    for (image, target), position in zip(later, (7, 3)):
+        assert torch.equal(image, again[position][0]) and torch.equal(target, again[position][1])
+    assert first.order == again.order and first.order != samples(1).order
+    # positions drawing one photo are augmented independently
+    same = [i for i in range(40) if first.order[i] == first.order[0]]
+    assert len(same) > 1 and not torch.equal(first[same[0]][0], first[same[1]][0])
+
+
+def test_torchrun_processes_share_out_each_step_and_a_resume_skips_the_steps_done():
+    two = [shard_positions(0, 3, 2, Runtime(torch.device("cpu"), rank, world=2)) for rank in (0, 1)]
+    assert two == [[0, 1, 4, 5, 8, 9], [2, 3, 6, 7, 10, 11]]  # step s: positions 4s .. 4s+3, two per process
+    assert shard_positions(2, 3, 2, Runtime(torch.device("cpu"), 1, world=2)) == [10, 11]
+    assert shard_positions(1, 3, 2, Runtime(torch.device("cpu"))) == [2, 3, 4, 5]
 
 
 def test_pseudo_labels_need_their_photos(tmp_path, rng):
@@ -109,7 +140,18 @@ def test_pseudo_labels_need_their_photos(tmp_path, rng):
         PseudoLabelSource(tmp_path / "photos", tmp_path / "labels")
 
 
-def tiny_config(tmp_path, root, pseudo, steps=3):
+def segmentation_data(tmp_path, rng):
+    """(LabelMeFacade-like folder, folder of one pseudo-labelled photo with its label PNG)."""
+    root = make_labelme(tmp_path / "lmf", rng)
+    pseudo = tmp_path / "pseudo"
+    pseudo.mkdir()
+    image, labels = synthetic_house(rng, (80, 64))
+    Image.fromarray(image).save(pseudo / "house.jpg")
+    Image.fromarray(np.where(labels == LABEL_ID["other"], IGNORE, labels).astype(np.uint8)).save(pseudo / "house.png")
+    return root, pseudo
+
+
+def tiny_config(tmp_path, root, pseudo, steps=3, *extra):
     return load_config("configs/segmenter.yaml", [
         f"train.steps={steps}", "train.batch_size=2", "train.warmup_steps=1", "train.val_every=2",
         "train.checkpoint_every=2", "train.log_every=1", "train.threads=0",
@@ -117,21 +159,17 @@ def tiny_config(tmp_path, root, pseudo, steps=3):
         "segmenter.working_size=96", "segmenter.crop_size=64", f"segmenter.data_dir={root}",
         "segmenter.holdout=2", "segmenter.synthetic_count=2",
         f"segmenter.pseudo_images={pseudo}", f"segmenter.pseudo_labels={pseudo}",
-        f"out_dir={tmp_path / 'runs'}", "run_name=tiny"])
+        f"out_dir={tmp_path / 'runs'}", "run_name=tiny", *extra])
 
 
 def test_train_registers_a_segmenter_that_segment_can_load(tmp_path, rng):
-    root = make_labelme(tmp_path / "lmf", rng)
-    pseudo = tmp_path / "pseudo"
-    pseudo.mkdir()
-    image, labels = synthetic_house(rng, (80, 64))
-    Image.fromarray(image).save(pseudo / "house.jpg")
-    Image.fromarray(np.where(labels == LABEL_ID["other"], IGNORE, labels).astype(np.uint8)).save(pseudo / "house.png")
+    root, pseudo = segmentation_data(tmp_path, rng)
+    image = np.asarray(Image.open(pseudo / "house.jpg"))
     config = tiny_config(tmp_path, root, pseudo)
     table = train(config)
     assert 0 <= table["miou"] <= 1 and "iou_door" in table
     folder = resolve_model("models:/facade-segmenter@champion")
-    assert (folder / "MODEL_CARD.md").exists() and (folder / "weights.safetensors").exists()
+    assert (folder / CARD).exists() and (folder / "weights.safetensors").exists()
     segmenter = Segmenter.from_uri("models:/facade-segmenter@champion")
     assert segmenter.long_side == 96
     assert segmenter.predict(image).shape == (64, 80)
@@ -166,3 +204,44 @@ def test_grabcut_finds_the_roof_of_a_procedural_house(rng):
         truth = labels == LABEL_ID["roof"]
         assert not (roof & ~building).any()
         assert (roof & truth).sum() / (roof | truth).sum() > 0.6
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_resume_after_interruption_is_exact(tmp_path, rng, monkeypatch):
+    root, pseudo = segmentation_data(tmp_path, rng)
+    whole = tiny_config(tmp_path / "a", root, pseudo, 4)
+    train(whole)
+
+    interrupted = tiny_config(tmp_path / "b", root, pseudo, 4)
+    real_step = SegmenterTrainer.step
+
+    def dies_after_step_two(self, batch):
+        if self.step_count == 2:  # the step-2 checkpoint is on disk: now "kill -9"
+            raise Interrupted
+        return real_step(self, batch)
+
+    monkeypatch.setattr(SegmenterTrainer, "step", dies_after_step_two)
+    with pytest.raises(Interrupted):
+        train(interrupted)
+    monkeypatch.setattr(SegmenterTrainer, "step", real_step)
+    folder = tmp_path / "b" / "runs" / "tiny"
+    assert ckpt.load_checkpoint(folder)[1]["step"] == 2
+    # a loader worker makes the resumed run's samples: the order and augmentations do not depend on who makes them
+    train(tiny_config(tmp_path / "b", root, pseudo, 4, "train.num_workers=1"), resume=str(folder))
+
+    a, meta_a = ckpt.load_checkpoint(tmp_path / "a" / "runs" / "tiny")
+    b, meta_b = ckpt.load_checkpoint(folder)
+    assert meta_a["step"] == meta_b["step"] == 4 and meta_a["schedule"] == meta_b["schedule"]
+    assert meta_a["opt_groups"] == meta_b["opt_groups"] and a.keys() == b.keys()
+    for key in a:  # weights, optimizer moments, RNG states: bit-identical
+        assert torch.equal(a[key], b[key]), key
+
+    # a checkpoint from before exact resume (no RNG states, no schedule) is refused in one line
+    old = {k: v for k, v in b.items() if not k.startswith("rng/")}
+    old_meta = {k: v for k, v in meta_b.items() if k not in ("rng", "schedule")}
+    ckpt.save_checkpoint(tmp_path / "old.safetensors", old, old_meta)
+    with pytest.raises(UserError, match="predates exact resume.*run_name"):
+        train(interrupted, resume=str(tmp_path / "old.safetensors"))

@@ -18,11 +18,12 @@ from renovate_net.config import CONFIG_DIR, load_config
 from renovate_net.engine import checkpoint as ckpt
 from renovate_net.engine import gan_trainer
 from renovate_net.engine.gan_data import make_datasets
-from renovate_net.engine.gan_setup import WarmupCosine, start_runtime
 from renovate_net.engine.gan_trainer import GANTrainer, train_generator
+from renovate_net.engine.scaffold import resume_training, save_training_state, start_runtime
+from renovate_net.engine.schedule import WarmupCosine
 from renovate_net.engine.validation import batch_metrics
 from renovate_net.errors import UserError
-from renovate_net.models.store import load_model, save_model
+from renovate_net.models.store import CARD, load_model, save_model
 from renovate_net.tracking import resolve_model
 
 SMOKE = CONFIG_DIR / "smoke.yaml"
@@ -51,7 +52,7 @@ def test_cli_train_logs_and_registers_a_model_that_render_can_load(tmp_path):
         "samples/step_000002.png", "samples/step_000004.png"]
 
     folder = resolve_model("models:/renovate-net-smoke@champion")
-    assert "val/edit_l1" in (folder / "card.md").read_text()
+    assert "val/edit_l1" in (folder / CARD).read_text()
     model = load_model(folder, kind="generator")
     before = torch.rand(1, 3, 64, 64)
     with torch.no_grad():
@@ -73,11 +74,12 @@ def test_checkpoint_round_trip(tmp_path):
     batch = torch.utils.data.default_collate([SyntheticPairs(2, 64, seed=0)[i] for i in range(2)])
     first = GANTrainer(config, start_runtime("cpu"))
     first.step(batch)
-    path = ckpt.save_checkpoint(tmp_path / "c.safetensors", *first.state())
+    save_training_state(tmp_path / "c.safetensors", first)
 
     torch.manual_seed(123)  # a differently initialised trainer
     second = GANTrainer(config, start_runtime("cpu"))
-    second.load_state(*ckpt.load_checkpoint(path))
+    resume_training(second, tmp_path / "c.safetensors")
+    assert first.step_count == second.step_count == 1
     (t1, m1), (t2, m2) = first.state(), second.state()
     assert m1 == m2 and t1.keys() == t2.keys()
     for key in t1:

@@ -22,8 +22,9 @@ from safetensors.torch import load_file
 
 from renovate_net.config import load_config
 from renovate_net.data.labelmefacade import LabelMeFacade
-from renovate_net.engine.segmenter_metrics import evaluate
-from renovate_net.engine.segmenter_trainer import holdout_markdown, register_segmenter, save_segmenter
+from renovate_net.engine.scaffold import publish
+from renovate_net.engine.segmenter_metrics import evaluate, format_table
+from renovate_net.engine.segmenter_trainer import holdout_markdown, segmenter_release
 from renovate_net.errors import UserError
 from renovate_net.models.store import WEIGHTS, load_model, read_spec
 from renovate_net.render.segmenter import Segmenter
@@ -87,8 +88,9 @@ def main() -> None:
         for index in sorted(copied):
             run.log_model_folder(folders[index], f"ingredients/{index}")
         run.log_metrics({f"val/{k}": v for k, v in table.items()})
-        saved = save_segmenter(Path(temp) / "model", model, specs[0]["name"], specs[0]["kwargs"], config, table, card)
-        register_segmenter(run, saved, args.register, args.alias, table)
+        release = segmenter_release(model, specs[0]["name"], specs[0]["kwargs"], config, table, card)
+        publish(run, Path(temp) / "model", release, config.to_yaml(), args.register, args.alias)
+        print(format_table(table))
         print(f"run {run.id}")
 
 

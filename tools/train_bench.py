@@ -19,8 +19,8 @@ import torch
 
 from renovate_net.catalog import load_catalog
 from renovate_net.config import load_config
-from renovate_net.engine.gan_setup import start_runtime
 from renovate_net.engine.gan_trainer import GANTrainer
+from renovate_net.engine.scaffold import start_runtime
 from renovate_net.labels import NUM_LABELS
 
 

@@ -11,15 +11,16 @@ folders with pseudo-label PNGs (e.g. the houses photos, labelled by a first mode
 """
 from __future__ import annotations
 
+import random
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import albumentations as A
 import cv2
 import numpy as np
 import torch
 from PIL import Image
-from torch.utils.data import ConcatDataset, Dataset, WeightedRandomSampler
+from torch.utils.data import ConcatDataset, Dataset
 
 from renovate_net.data.labelmefacade import LabelMeFacade, read_labels
 from renovate_net.data.roofs import skyline_band
@@ -107,29 +108,37 @@ class PseudoLabelSource(Dataset):
             return np.asarray(image.convert("RGB")), np.asarray(labels)
 
 
-class Augmented(Dataset):
-    """Applies one albumentations draw to a source's (photo, target): -> (float [3,H,W] in [0,1], int64 [H,W])."""
+class MixedSamples(Dataset):
+    """A whole training run's samples, in order: position i is the source sample the run draws i-th (`order`),
+    augmented with a draw seeded by (seed, i). So sample i is the same whether or not the run was interrupted
+    and resumed, and whichever process or loader worker makes it: (float [3,H,W] in [0,1], int64 [H,W])."""
 
-    def __init__(self, source: Dataset, transform: Callable[..., dict]):
-        self.source, self.transform = source, transform
+    def __init__(self, sources: Sequence[Dataset], order: Sequence[int], transform: A.Compose, seed: int):
+        self.pool, self.order, self.transform, self.seed = ConcatDataset(sources), list(order), transform, seed
 
     def __len__(self) -> int:
-        return len(self.source)
+        return len(self.order)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        image, target = self.source[index]
+    def __getitem__(self, position: int) -> tuple[torch.Tensor, torch.Tensor]:
+        image, target = self.pool[self.order[position]]
         if image.shape[:2] != target.shape:
-            raise ValueError(f"sample {index}: photo {image.shape[:2]} and labels {target.shape} differ in size")
+            raise ValueError(f"sample {self.order[position]}: photo {image.shape[:2]} and labels {target.shape} "
+                             "differ in size")
+        # One generator pair shared by every transform in the pipeline, so their draws are independent of each
+        # other (Compose.set_random_seed would give each transform the same stream).
+        draws = np.random.default_rng([self.seed, position])
+        self.transform.set_random_state(draws, random.Random(int(draws.integers(2 ** 63))))
         out = self.transform(image=image, mask=target)
         pixels = torch.from_numpy(np.ascontiguousarray(out["image"])).permute(2, 0, 1).float() / 255
         return pixels, torch.from_numpy(np.ascontiguousarray(out["mask"])).long()
 
 
-def mixed(sources: Sequence[Dataset], shares: Sequence[float], transform: Callable[..., dict],
-          num_samples: int, generator: torch.Generator) -> tuple[Dataset, WeightedRandomSampler]:
-    """One dataset over all sources, and a sampler drawing each source with probability ~ its share."""
+def mixed(sources: Sequence[Dataset], shares: Sequence[float], transform: A.Compose, num_samples: int,
+          seed: int) -> MixedSamples:
+    """`num_samples` samples drawn with replacement from all sources, each source with probability ~ its
+    share; the order and every augmentation follow from `seed` (see MixedSamples)."""
     if len(sources) != len(shares) or any(s < 0 for s in shares) or sum(shares) <= 0:
         raise ValueError(f"need one non-negative share per source, got {list(shares)} for {len(sources)} sources")
     weights = torch.cat([torch.full((len(src),), share / len(src)) for src, share in zip(sources, shares)])
-    dataset = ConcatDataset([Augmented(src, transform) for src in sources])
-    return dataset, WeightedRandomSampler(weights, num_samples, replacement=True, generator=generator)
+    order = torch.multinomial(weights, num_samples, replacement=True, generator=torch.Generator().manual_seed(seed))
+    return MixedSamples(sources, order.tolist(), transform, seed)

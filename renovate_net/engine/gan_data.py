@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, Dataset
 from torch.utils.data.distributed import DistributedSampler
 
 from renovate_net.config import Config
-from renovate_net.engine.gan_setup import Runtime
+from renovate_net.engine.scaffold import Runtime
 from renovate_net.errors import UserError
 
 

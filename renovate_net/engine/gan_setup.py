@@ -1,22 +1,19 @@
 """What the GAN trainer builds from a config: network specs (name + kwargs, the model card's recipe),
-optimizers with the warm-up + cosine schedule, the generator EMA, the device and torchrun's process group.
+optimizers with the warm-up + cosine schedule, and the generator EMA.
 
 Only this module and the trainer read the config; networks get plain arguments.
 """
 from __future__ import annotations
 
 import math
-import os
-from dataclasses import dataclass
 from typing import Any
 
 import torch
-import torch.distributed as dist
 from torch.optim.swa_utils import AveragedModel
 
 from renovate_net.catalog import Catalog
 from renovate_net.config import Config
-from renovate_net.engine.schedule import WarmupCosine
+from renovate_net.engine.schedule import warmup_cosine
 from renovate_net.errors import UserError
 from renovate_net.labels import NUM_LABELS
 
@@ -54,22 +51,11 @@ def discriminator_spec(config: Config, catalog: Catalog) -> tuple[str, dict[str,
 
 
 def optimizer_and_schedule(params, lr: float, config: Config) -> tuple[torch.optim.Optimizer, Any]:
-    """AdamW (pix2pix betas from `gan`) and its LambdaLR warm-up + cosine schedule."""
+    """AdamW (pix2pix betas from `gan`) and its warm-up + cosine schedule."""
     train = config.train
     optimizer = torch.optim.AdamW(params, lr=lr, betas=(config.gan.beta1, config.gan.beta2),
                                   weight_decay=train.weight_decay)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, WarmupCosine(train.warmup_steps, train.steps, train.min_lr_ratio))
-    return optimizer, schedule
-
-
-def scheduler_state(schedule) -> dict:
-    """LambdaLR's counters (JSON-able); the factor function itself is rebuilt from the config."""
-    return {k: v for k, v in schedule.state_dict().items() if k != "lr_lambdas"}
-
-
-def load_scheduler_state(schedule, state: dict) -> None:
-    schedule.load_state_dict({**state, "lr_lambdas": [None]})
+    return optimizer, warmup_cosine(optimizer, train.warmup_steps, train.steps, train.min_lr_ratio)
 
 
 def ema_of(generator: torch.nn.Module, decay: float) -> AveragedModel:
@@ -86,43 +72,3 @@ def ema_of(generator: torch.nn.Module, decay: float) -> AveragedModel:
                 ema.copy_(live)
 
     return AveragedModel(generator, multi_avg_fn=update, use_buffers=True)
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """Where this process trains: its device, and its place among torchrun's processes."""
-    device: torch.device
-    rank: int = 0
-    world: int = 1
-    local_rank: int = 0
-
-    @property
-    def main(self) -> bool:
-        return self.rank == 0
-
-    @property
-    def cuda(self) -> bool:
-        return self.device.type == "cuda"
-
-
-def start_runtime(device: str) -> Runtime:
-    """Pick the device; under `torchrun` (WORLD_SIZE > 1) join the process group (NCCL on GPUs, else gloo)."""
-    if device not in ("auto", "cpu", "cuda"):
-        raise UserError(f"device {device!r} is not one of auto, cpu, cuda")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise UserError("device cuda asked for but no CUDA GPU is visible; use --set device=cpu")
-    use_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world == 1:
-        return Runtime(torch.device("cuda" if use_cuda else "cpu"))
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    if use_cuda:
-        torch.cuda.set_device(local_rank)
-    dist.init_process_group("nccl" if use_cuda else "gloo")
-    target = torch.device("cuda", local_rank) if use_cuda else torch.device("cpu")
-    return Runtime(target, dist.get_rank(), world, local_rank)
-
-
-def stop_runtime(runtime: Runtime) -> None:
-    if runtime.world > 1 and dist.is_initialized():
-        dist.destroy_process_group()

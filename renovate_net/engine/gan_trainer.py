@@ -1,58 +1,49 @@
-"""`renovate-net train` for the generator: the GAN step discipline (pix2pix's, in this one place), MLflow
-logging, checkpoints with exact resume, validation and registration of the EMA generator.
+"""`renovate-net train` for the generator: the GAN step discipline (pix2pix's, in this one place), its
+validation, and the release of the EMA generator; the run around it (folder, seeding, torchrun, checkpoints
+with exact resume, cadence, MLflow logging and registration) is engine/scaffold.py's.
 
 Per step: the generator runs once; the discriminator steps on (input, target) vs (input, output.detach());
 then, with the discriminator's gradients frozen, the generator steps on the weighted loss terms
 (`losses.py`) and the EMA follows it. Mixed precision is bf16 autocast on CUDA (no loss scaling needed);
-several GPUs or nodes run through `torchrun` (DistributedDataParallel + DistributedSampler, rank 0 logs,
-validates and checkpoints).
+several GPUs or nodes run through `torchrun` (DistributedDataParallel + DistributedSampler).
 """
 from __future__ import annotations
 
-import contextlib
 import math
-import random
-import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
-from tqdm import tqdm
 
 from renovate_net import tracking
 from renovate_net.catalog import load_catalog
-from renovate_net.config import Config, changed_settings
+from renovate_net.config import Config
 from renovate_net.engine import checkpoint as ckpt
+from renovate_net.engine import scaffold
 from renovate_net.engine.gan_data import make_datasets, train_batches, val_batches
-from renovate_net.engine.gan_setup import (Runtime, discriminator_spec, ema_of, generator_spec,
-                                           load_scheduler_state, optimizer_and_schedule, scheduler_state,
-                                           start_runtime, stop_runtime)
+from renovate_net.engine.gan_setup import discriminator_spec, ema_of, generator_spec, optimizer_and_schedule
+from renovate_net.engine.scaffold import Release, Runtime
+from renovate_net.engine.schedule import load_scheduler_state, scheduler_state
 from renovate_net.engine.validation import sample_grid, validate
 from renovate_net.errors import UserError
 from renovate_net.losses import discriminator_losses, generator_losses, weighted_total
 from renovate_net.metrics import Lite0Features
 from renovate_net.models import create
-from renovate_net.models.store import init_weights, save_model
-
-# The generator's inputs, in order. "after" is read only inside the added objects' footprints, as their
-# colour sketch (model.sketch); render draws the same objects with the simulator.
-MODEL_INPUTS = ("before", "labels", "active", "material", "colour", "placement", "after")
-# Keys that do not change what is computed: a resumed run may set them differently.
-BOOKKEEPING = {"out_dir", "run_name", "experiment", "register_as", "alias", "train.threads", "train.log_every",
-               "train.val_every", "train.checkpoint_every", "data.val_limit", "gan.val_samples"}
+from renovate_net.models.inputs import batch_inputs
+from renovate_net.models.store import init_weights
 
 
 class GANTrainer:
     """Networks, optimizers, schedules and the generator EMA; `step` is one G + one D update."""
 
-    def __init__(self, config: Config, runtime: Runtime):
+    def __init__(self, config: Config, runtime: Runtime, fresh: bool = True):
+        """`fresh`: a new run, so model.init_from is loaded (a resumed one gets its weights from the checkpoint)."""
         catalog = load_catalog()
         self.config, self.runtime = config, runtime
         self.g_spec = generator_spec(config, catalog)
         self.d_spec = discriminator_spec(config, catalog)
         self.G = create("generator", self.g_spec[0], **self.g_spec[1])
-        if config.model.init_from:
+        if config.model.init_from and fresh:
             init_weights(self.G, config.model.init_from, "generator", "model.init_from")
         self.G.to(runtime.device)
         self.D = create("discriminator", self.d_spec[0], **self.d_spec[1]).to(runtime.device)
@@ -96,7 +87,7 @@ class GANTrainer:
         self.G.train()
         self.D.train()
         with self.autocast():
-            out = self.g_forward(*(b[k] for k in MODEL_INPUTS))
+            out = self.g_forward(*batch_inputs(b))
 
         self.D.requires_grad_(True)
         with self.autocast():
@@ -138,18 +129,16 @@ class GANTrainer:
         """The EMA generator in eval mode (what gets saved), for validation."""
         self.ema.module.eval()
         with torch.no_grad(), self.autocast():
-            return self.ema.module(*(batch[k] for k in MODEL_INPUTS))
+            return self.ema.module(*batch_inputs(batch))
 
     def state(self) -> tuple[dict[str, torch.Tensor], dict]:
-        tensors = {**ckpt.prefixed("G", self.G.state_dict()), **ckpt.prefixed("D", self.D.state_dict()),
-                   **ckpt.prefixed("ema", self.ema.state_dict())}
+        """Networks, EMA, optimizers and schedules (engine/scaffold.py adds the step, the config and the RNGs)."""
         opt_g, groups_g = ckpt.optimizer_state("optG", self.opt_g)
         opt_d, groups_d = ckpt.optimizer_state("optD", self.opt_d)
-        rng_tensors, rng_meta = ckpt.rng_state()
-        tensors.update({**opt_g, **opt_d, **rng_tensors})
-        meta = {"step": self.step_count, "config": self.config.to_dict(),
-                "generator": list(self.g_spec), "discriminator": list(self.d_spec),
-                "optG_groups": groups_g, "optD_groups": groups_d, "rng": rng_meta,
+        tensors = {**ckpt.prefixed("G", self.G.state_dict()), **ckpt.prefixed("D", self.D.state_dict()),
+                   **ckpt.prefixed("ema", self.ema.state_dict()), **opt_g, **opt_d}
+        meta = {"generator": list(self.g_spec), "discriminator": list(self.d_spec),
+                "optG_groups": groups_g, "optD_groups": groups_d,
                 "schedG": scheduler_state(self.sched_g), "schedD": scheduler_state(self.sched_d)}
         return tensors, meta
 
@@ -161,138 +150,67 @@ class GANTrainer:
         ckpt.load_optimizer_state(self.opt_d, "optD", tensors, meta["optD_groups"])
         load_scheduler_state(self.sched_g, meta["schedG"])
         load_scheduler_state(self.sched_d, meta["schedD"])
-        ckpt.set_rng_state(tensors, meta["rng"])
-        self.step_count = int(meta["step"])
 
 
-def _seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
+class GeneratorTraining(GANTrainer):
+    """GANTrainer with its training and validation pairs, its validation and its release: the trainer
+    engine/scaffold.py drives (GANTrainer alone is the networks and their step, e.g. for tools/train_bench.py)."""
+    lr_metric, speed_metric = "train/lr", "train/img_per_s"
 
+    def __init__(self, config: Config, runtime: Runtime, fresh: bool = True):
+        self.train_set, self.val_set, self.data_description = make_datasets(config)
+        super().__init__(config, runtime, fresh)
+        self.data_files = {"train_data.txt": self.data_description}
 
-def _check_resume_config(config: Config, saved: dict, path: Path) -> None:
-    """Exact resume needs the same recipe: refuse a checkpoint trained with other settings."""
-    changed = changed_settings(config, saved, BOOKKEEPING)
-    if changed:
-        raise UserError(f"{path} was trained with other settings: {'; '.join(changed[:4])}; "
-                        "resume with the same config and --set overrides as the original run")
+    def batches(self):
+        train = self.config.train
+        return train_batches(self.train_set, train.batch_size, self.config.seed, self.step_count, self.runtime,
+                             train.num_workers)
+
+    def learning_rate(self) -> float:
+        return self.opt_g.param_groups[0]["lr"]
+
+    def postfix(self, means: dict[str, float]) -> dict[str, str]:
+        return {"g": f"{means['loss/g_total']:.3f}", "l1": f"{means['loss/g_l1']:.3f}",
+                "d": f"{means['loss/d_real'] + means['loss/d_fake']:.3f}"}
+
+    def validate(self, run: tracking.Run, step: int) -> dict[str, float]:
+        """val/* metrics of the EMA generator on the held-out pairs, and a sample grid PNG."""
+        config = self.config
+        batches = val_batches(self.val_set, config.train.batch_size, self.runtime)
+        metrics, first_batch, first_out = validate(self.generate, batches, self.runtime.device,
+                                                   limit=config.data.val_limit)
+        run.log_metrics(metrics, step=step)
+        if first_batch is not None and config.gan.val_samples:
+            grid = sample_grid(first_batch, first_out, config.gan.val_samples)
+            run.log_image(grid, f"samples/step_{step:06d}.png")
+        return metrics
+
+    def release(self, run: tracking.Run, metrics: dict[str, float]) -> Release:
+        """The EMA generator, registered with its size, steps, data and validation figures."""
+        config = self.config
+        name, kwargs = self.g_spec
+        kwargs = {**kwargs, "pretrained": False} if "pretrained" in kwargs else kwargs  # weights come from the file
+        parameters = sum(p.numel() for p in self.ema.module.parameters())
+        description = (f"{name} ({parameters / 1e6:.1f}M parameters, {config.data.image_size} px, "
+                       f"{self.step_count} steps, {'fp16' if config.gan.save_half else 'fp32'} weights"
+                       f"{', fine-tuned from ' + config.model.init_from if config.model.init_from else ''}); "
+                       f"data: {self.data_description}")
+        extra = {"image_size": config.data.image_size, "steps": self.step_count, "parameters": parameters,
+                 "metrics": metrics, "train_data": self.data_description, "mlflow_run_id": run.id}
+        tags = {"generator": name, "image_size": str(config.data.image_size), "run_id": run.id}
+        return Release(self.ema.module, "generator", name, kwargs, extra, _model_card(description, metrics, run.id),
+                       description, tags, half=config.gan.save_half)
 
 
 def run_folder(config: Config) -> Path:
-    return Path(config.out_dir) / (config.run_name or f"{config.task}-{config.model.generator}")
+    """Where a generator run keeps its checkpoint and model folder."""
+    return scaffold.run_folder(config, f"{config.task}-{config.model.generator}")
 
 
 def train_generator(config: Config, resume: str | None = None) -> dict[str, float]:
     """Train, validate, checkpoint, save and register the generator; returns the final val/* metrics."""
-    runtime = start_runtime(config.device)
-    try:
-        return _train(config, resume, runtime)
-    finally:
-        stop_runtime(runtime)
-
-
-def _train(config: Config, resume: str | None, runtime: Runtime) -> dict[str, float]:
-    folder = run_folder(config)
-    last = folder / ckpt.LAST
-    if resume is None and last.exists():
-        raise UserError(f"{folder} already holds a training run; continue it with --resume {folder} "
-                        "or start a new one with --set run_name=NEW_NAME")
-    if config.train.threads:
-        torch.set_num_threads(config.train.threads)
-    if runtime.cuda:
-        torch.backends.cudnn.benchmark = True
-    _seed_everything(config.seed + runtime.rank)
-    train_set, val_set, data_description = make_datasets(config)
-    trainer = GANTrainer(config, runtime)
-    if resume is not None:
-        path = ckpt.resolve_checkpoint(resume)
-        tensors, meta = ckpt.load_checkpoint(path)
-        _check_resume_config(config, meta["config"], path)
-        trainer.load_state(tensors, meta)
-
-    log_run = tracking.start_run(config.experiment, folder.name) if runtime.main else contextlib.nullcontext()
-    with log_run as run:
-        if run is not None:
-            run.log_params({**config.flat(), "resumed_from_step": trainer.step_count})
-            run.log_text(config.to_yaml(), "config.yaml")
-            run.log_text(data_description, "train_data.txt")
-        val_metrics = _loop(trainer, train_set, val_set, run, folder)
-        if run is not None:
-            _save_and_register(trainer, run, folder, val_metrics, data_description)
-    return val_metrics
-
-
-def _loop(trainer: GANTrainer, train_set, val_set, run, folder: Path) -> dict[str, float]:
-    """Steps until train.steps; logs, validates and checkpoints on rank 0. Returns the last val metrics."""
-    config, runtime = trainer.config, trainer.runtime
-    train = config.train
-    if trainer.step_count >= train.steps:  # resumed from the final checkpoint: only the final report is left
-        return _validate(trainer, val_set, run, folder, trainer.step_count) if runtime.main else {}
-    batches = train_batches(train_set, train.batch_size, config.seed, trainer.step_count, runtime,
-                            train.num_workers)
-    sums: dict[str, float] = {}
-    steps, started, val_metrics = 0, time.perf_counter(), {}
-    bar = tqdm(total=train.steps, initial=trainer.step_count, disable=not runtime.main, unit="step",
-               dynamic_ncols=True)
-    while trainer.step_count < train.steps:
-        losses = trainer.step(next(batches))
-        step, steps = trainer.step_count, steps + 1
-        for key, value in losses.items():
-            sums[key] = sums.get(key, 0.0) + value
-        finished = step == train.steps
-        if not runtime.main:
-            continue
-        bar.update(1)
-        if step % train.log_every == 0 or finished:
-            means = {k: v / steps for k, v in sums.items()}
-            rate = steps * train.batch_size * runtime.world / (time.perf_counter() - started)
-            run.log_metrics({**means, "train/lr": trainer.opt_g.param_groups[0]["lr"],
-                             "train/img_per_s": rate}, step=step)
-            bar.set_postfix({"g": f"{means['loss/g_total']:.3f}", "l1": f"{means['loss/g_l1']:.3f}",
-                             "d": f"{means['loss/d_real'] + means['loss/d_fake']:.3f}", "img/s": f"{rate:.1f}"})
-            sums, steps, started = {}, 0, time.perf_counter()
-        if step % train.val_every == 0 or finished:
-            val_metrics = _validate(trainer, val_set, run, folder, step)
-        if step % train.checkpoint_every == 0 or finished:
-            ckpt.save_checkpoint(folder / ckpt.LAST, *trainer.state())
-    bar.close()
-    return val_metrics
-
-
-def _validate(trainer: GANTrainer, val_set, run, folder: Path, step: int) -> dict[str, float]:
-    """val/* metrics of the EMA generator on the held-out pairs, and a sample grid PNG."""
-    config = trainer.config
-    batches = val_batches(val_set, config.train.batch_size, trainer.runtime)
-    metrics, first_batch, first_out = validate(trainer.generate, batches, trainer.runtime.device,
-                                               limit=config.data.val_limit)
-    run.log_metrics(metrics, step=step)
-    if first_batch is not None and config.gan.val_samples:
-        grid = sample_grid(first_batch, first_out, config.gan.val_samples)
-        run.log_image(grid, f"samples/step_{step:06d}.png")
-    return metrics
-
-
-def _save_and_register(trainer: GANTrainer, run, folder: Path, val_metrics: dict[str, float],
-                       data_description: str) -> None:
-    """Save the EMA generator as a model folder, log it to the run and register it (config.register_as)."""
-    config = trainer.config
-    name, kwargs = trainer.g_spec
-    kwargs = {**kwargs, "pretrained": False} if "pretrained" in kwargs else kwargs  # weights come from the file
-    parameters = sum(p.numel() for p in trainer.ema.module.parameters())
-    extra = {"image_size": config.data.image_size, "steps": trainer.step_count, "parameters": parameters,
-             "metrics": val_metrics, "train_data": data_description, "mlflow_run_id": run.id}
-    model_folder = save_model(folder / "model", trainer.ema.module, "generator", name, kwargs,
-                              config_yaml=config.to_yaml(), extra=extra, half=config.gan.save_half)
-    description = (f"{name} ({parameters / 1e6:.1f}M parameters, {config.data.image_size} px, "
-                   f"{trainer.step_count} steps, {'fp16' if config.gan.save_half else 'fp32'} weights"
-                   f"{', fine-tuned from ' + config.model.init_from if config.model.init_from else ''}); "
-                   f"data: {data_description}")
-    (model_folder / "card.md").write_text(_model_card(description, val_metrics, run.id))
-    uri = run.log_model_folder(model_folder)
-    if config.register_as:
-        tags = {"generator": name, "image_size": str(config.data.image_size), "run_id": run.id}
-        run.register(uri, config.register_as, alias=config.alias or None, tags=tags, description=description)
+    return scaffold.run_training(config, resume, GeneratorTraining, run_folder(config))
 
 
 def _model_card(description: str, val_metrics: dict[str, float], run_id: str) -> str:

@@ -1,40 +1,40 @@
 """Training of the facade segmenter (`task: segmenter`): LabelMeFacade photos + procedural houses (+ optional
-pseudo-labelled photos), partial-label cross-entropy, AdamW with warm-up + cosine decay, MLflow logging of
-losses and per-class IoU on held-out LabelMeFacade photos, checkpoints with resume, and registration of the
-final network (fp16 safetensors) as `config.register_as`.
+pseudo-labelled photos), partial-label cross-entropy (+ optional soft Dice), AdamW with the warm-up + cosine
+schedule (engine/schedule.py), per-class IoU on held-out LabelMeFacade photos, and the release of the final
+network (fp16 safetensors) as `config.register_as`. The run around it (folder, seeding, torchrun, checkpoints
+with exact resume, cadence, MLflow logging and registration) is engine/scaffold.py's.
+
+The whole run's sample sequence follows from the seed (data/segmentation.py `mixed`): step s trains on its
+positions s*B*W .. (s+1)*B*W - 1 (B = train.batch_size, W = torchrun's processes, each taking B of them), so a
+run resumed at step k trains on the very samples, augmented the same way, that the interrupted one would have.
 """
 from __future__ import annotations
 
-import math
-import random
-import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
-import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
-from renovate_net.config import Config, changed_settings
+from renovate_net import tracking
+from renovate_net.config import Config
 from renovate_net.data.labelmefacade import LabelMeFacade
-from renovate_net.data.segmentation import (LabelMeSource, PseudoLabelSource, SyntheticSource, mixed,
-                                            train_transform)
+from renovate_net.data.segmentation import LabelMeSource, PseudoLabelSource, SyntheticSource, mixed, train_transform
 from renovate_net.engine import checkpoint as ckpt
 from renovate_net.data.hslu import ATTRIBUTION as HSLU_ATTRIBUTION
 from renovate_net.data.hslu import HsluFacades, HsluSource
+from renovate_net.engine import scaffold
+from renovate_net.engine.scaffold import Release, Runtime
+from renovate_net.engine.schedule import load_scheduler_state, scheduler_state, warmup_cosine
 from renovate_net.engine.segmenter_metrics import (HSLU_CLASSES, MIOU_CLASSES, dice_loss, evaluate, format_table,
                                                    segmentation_loss)
 from renovate_net.errors import UserError
 from renovate_net.labels import LABELS, NUM_LABELS
 from renovate_net.models.registry import create
-from renovate_net.models.store import init_weights, save_model
+from renovate_net.models.store import init_weights
 from renovate_net.render.segmenter import Segmenter
-from renovate_net.tracking import start_run
-
-# Settings that may change between a run and its resumption without changing the recipe.
-RESUMABLE_CHANGES = ("train.threads", "train.num_workers")
 
 
 def segmenter_spec(config: Config) -> tuple[str, dict[str, Any]]:
@@ -91,150 +91,130 @@ def _training_data(config: Config) -> TrainingData:
     return data
 
 
-def _learning_rate_factor(step: int, config: Config) -> float:
-    """Linear warm-up, then cosine decay to min_lr_ratio."""
-    train = config.train
-    if step < train.warmup_steps:
-        return (step + 1) / train.warmup_steps
-    progress = (step - train.warmup_steps) / max(1, train.steps - train.warmup_steps)
-    return train.min_lr_ratio + (1 - train.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
-
-
-def _optimizer(model: torch.nn.Module, config: Config) -> torch.optim.Optimizer:
+def _optimizer(model: torch.nn.Module, config: Config) -> torch.optim.AdamW:
+    """AdamW over two groups, the encoder (train.lr x segmenter.encoder_lr_scale) and the rest (train.lr)."""
     encoder = list(model.encoder.parameters())
     ids = {id(p) for p in encoder}
     rest = [p for p in model.parameters() if id(p) not in ids]
-    lr, encoder_lr = config.train.lr, config.train.lr * config.segmenter.encoder_lr_scale
-    groups = [{"params": encoder, "lr": encoder_lr, "base_lr": encoder_lr}, {"params": rest, "lr": lr, "base_lr": lr}]
+    lr = config.train.lr
+    groups = [{"params": encoder, "lr": lr * config.segmenter.encoder_lr_scale}, {"params": rest, "lr": lr}]
     return torch.optim.AdamW(groups, weight_decay=config.train.weight_decay)
 
 
-def _save_checkpoint(folder: Path, model, optimizer, step: int, config: Config) -> None:
-    opt_tensors, groups = ckpt.optimizer_state("opt", optimizer)
-    tensors = {**ckpt.prefixed("model", model.state_dict()), **opt_tensors}
-    meta = {"step": step, "config": config.to_dict(), "opt_groups": groups}
-    ckpt.save_checkpoint(folder / ckpt.LAST, tensors, meta)
+def shard_positions(start_step: int, steps: int, batch_size: int, runtime: Runtime) -> list[int]:
+    """This process's positions in the run's sample sequence from `start_step` to the end: step s covers
+    positions [s*B*W, (s+1)*B*W) and rank r trains on the r-th B of them."""
+    per_step = batch_size * runtime.world
+    return [s * per_step + runtime.rank * batch_size + i for s in range(start_step, steps) for i in range(batch_size)]
 
 
-def _resume(path: str, model, optimizer, config: Config) -> int:
-    """Load a checkpoint into model and optimizer; returns its step. Refuses one trained with another recipe.
+class SegmenterTrainer:
+    """The segmenter network, its optimizer and schedule, and its data; `step` is one optimizer update."""
+    lr_metric, speed_metric = "lr", "speed/images_per_s"
 
-    Batches after a resume are drawn afresh (seeded by the step), not replayed: weights, optimizer moments and
-    the learning-rate schedule continue exactly."""
-    tensors, meta = ckpt.load_checkpoint(path)
-    changed = changed_settings(config, meta["config"], RESUMABLE_CHANGES)
-    if changed:
-        raise UserError(f"{path} was trained with other settings: {'; '.join(changed[:4])}; resume with the "
-                        "same config and --set overrides as the original run")
-    model.load_state_dict(ckpt.unprefixed("model", tensors))
-    ckpt.load_optimizer_state(optimizer, "opt", tensors, meta["opt_groups"])
-    return int(meta["step"])
+    def __init__(self, config: Config, runtime: Runtime, fresh: bool = True):
+        """`fresh`: a new run, so pretrained or init_from weights are loaded (a resumed one gets its weights
+        from the checkpoint)."""
+        seg, train = config.segmenter, config.train
+        self.config, self.runtime, self.step_count = config, runtime, 0
+        if len(seg.class_weights) != NUM_LABELS:
+            raise UserError(f"segmenter.class_weights needs {NUM_LABELS} values ({', '.join(LABELS)})")
+        self.class_weights = torch.tensor(seg.class_weights, dtype=torch.float32, device=runtime.device)
+        self.spec = segmenter_spec(config)
+        pretrained = seg.pretrained and not seg.init_from and fresh
+        model = create("segmenter", self.spec[0], **self.spec[1], pretrained=pretrained)
+        if seg.init_from and fresh:
+            init_weights(model, seg.init_from, "segmenter", "segmenter.init_from")
+        self.model = model.to(runtime.device, memory_format=torch.channels_last)
+        self.forward = self.model
+        if runtime.world > 1:
+            ids = [runtime.local_rank] if runtime.cuda else None
+            self.forward = DistributedDataParallel(self.model, device_ids=ids)
+        self.optimizer = _optimizer(self.model, config)
+        self.schedule = warmup_cosine(self.optimizer, train.warmup_steps, train.steps, train.min_lr_ratio)
+        self.last_lr = self.optimizer.param_groups[1]["lr"]
+        self.data = _training_data(config)
+        held_out = f"held out: {', '.join(self.data.held_out)}"
+        self.data_files = {"data.txt": "\n".join([*self.data.described, held_out])}
 
+    def batches(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        train, seg = self.config.train, self.config.segmenter
+        transform = train_transform(seg.working_size, seg.crop_size, (seg.scale_min, seg.scale_max))
+        samples = mixed(self.data.sources, self.data.shares, transform,
+                        train.steps * train.batch_size * self.runtime.world, self.config.seed)
+        positions = shard_positions(self.step_count, train.steps, train.batch_size, self.runtime)
+        # A private generator: making the loader must not draw from (and so shift) the global torch RNG.
+        loader = DataLoader(samples, batch_size=train.batch_size, sampler=positions, num_workers=train.num_workers,
+                            drop_last=True, persistent_workers=train.num_workers > 0, pin_memory=self.runtime.cuda,
+                            generator=torch.Generator().manual_seed(self.config.seed))
+        return iter(loader)
 
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UserError("device: cuda asked but no CUDA GPU is visible; use --set device=cpu")
-    return torch.device(name)
+    def step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
+        device, seg = self.runtime.device, self.config.segmenter
+        images = batch[0].to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+        targets = batch[1].to(device, non_blocking=True)
+        logits = self.forward(images)
+        terms = {"loss/ce": segmentation_loss(logits, targets, self.class_weights)}
+        if seg.dice_weight:
+            terms["loss/dice"] = dice_loss(logits, targets)
+        loss = terms["loss/ce"] + seg.dice_weight * terms.get("loss/dice", 0.0)
+        if not torch.isfinite(loss):
+            raise UserError(f"training diverged at step {self.step_count + 1} (loss {loss.item()}); lower train.lr")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.last_lr = self.optimizer.param_groups[1]["lr"]  # the decoder's, as this step used it
+        self.schedule.step()
+        self.step_count += 1
+        return {key: value.item() for key, value in terms.items()}
+
+    def learning_rate(self) -> float:
+        return self.last_lr
+
+    def postfix(self, means: dict[str, float]) -> dict[str, str]:
+        return {"loss": f"{means['loss/ce']:.3f}"}
+
+    def validate(self, run: tracking.Run, step: int) -> dict[str, float]:
+        """IoU table on the held-out photos (logged as val/*), the way `segment` predicts them."""
+        if not self.data.held_out:
+            return {}
+        segmenter = Segmenter(self.model, self.config.segmenter.working_size, str(self.runtime.device))
+        table, _ = evaluate(segmenter, self.data.held_out_samples())
+        run.log_metrics({f"val/{k}": v for k, v in table.items()}, step=step)
+        tqdm.write(f"step {step}: val mIoU {table['miou']:.3f} wall {table['iou_wall']:.3f}")
+        if self.data.hslu_held_out:
+            hslu, _ = evaluate(segmenter, self.data.hslu.samples(self.data.hslu_held_out), classes=HSLU_CLASSES)
+            run.log_metrics({f"val_hslu/{k}": v for k, v in hslu.items()}, step=step)
+            tqdm.write(f"step {step}: HSLU val mIoU {hslu['miou']:.3f} wall {hslu['iou_wall']:.3f} "
+                       f"window {hslu['iou_window']:.3f}")
+            table = {**table, **{f"hslu_{k}": v for k, v in hslu.items()}}
+        self.model.train()
+        return table
+
+    def state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """Network, optimizer and schedule (engine/scaffold.py adds the step, the config and the RNGs)."""
+        opt_tensors, groups = ckpt.optimizer_state("opt", self.optimizer)
+        return ({**ckpt.prefixed("model", self.model.state_dict()), **opt_tensors},
+                {"opt_groups": groups, "schedule": scheduler_state(self.schedule)})
+
+    def load_state(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+        self.model.load_state_dict(ckpt.unprefixed("model", tensors))
+        ckpt.load_optimizer_state(self.optimizer, "opt", tensors, meta["opt_groups"])
+        load_scheduler_state(self.schedule, meta["schedule"])
+
+    def release(self, run: tracking.Run, metrics: dict[str, float]) -> Release:
+        name, kwargs = self.spec
+        return segmenter_release(self.model, name, kwargs, self.config, metrics,
+                                 _model_card(self.config, metrics, self.data.described))
 
 
 def train_segmenter(config: Config, resume: str | None = None) -> dict[str, float]:
     """Train, validate, checkpoint, save and register the segmenter; returns the final held-out IoU table."""
-    folder = Path(config.out_dir) / (config.run_name or "segmenter")
-    if resume is None and (folder / ckpt.LAST).exists():
-        raise UserError(f"{folder} already holds a training run; continue it with --resume {folder} "
-                        "or start a new one with --set run_name=NEW_NAME")
-    if config.train.threads:
-        torch.set_num_threads(config.train.threads)
-    random.seed(config.seed)
-    np.random.seed(config.seed)
-    torch.manual_seed(config.seed)
-    device = _device(config.device)
-    name, kwargs = segmenter_spec(config)
-    seg = config.segmenter
-    model = create("segmenter", name, **kwargs, pretrained=seg.pretrained and not seg.init_from and resume is None)
-    if seg.init_from and resume is None:
-        init_weights(model, seg.init_from, "segmenter", "segmenter.init_from")
-    model = model.to(device, memory_format=torch.channels_last)
-    optimizer = _optimizer(model, config)
-    step = _resume(resume, model, optimizer, config) if resume else 0
-    data = _training_data(config)
-    with start_run(config.experiment, folder.name) as run:
-        run.log_params({**config.flat(), "resumed_from_step": step})
-        run.log_text(config.to_yaml(), "config.yaml")
-        run.log_text("\n".join(data.described + [f"held out: {', '.join(data.held_out)}"]), "data.txt")
-        _loop(config, model, optimizer, step, data, run, folder)
-        table = _validate(model, config, data, run, config.train.steps)
-        _save_and_register(config, model, name, kwargs, table, data.described, run, folder)
+    folder = scaffold.run_folder(config, "segmenter")
+    table = scaffold.run_training(config, resume, SegmenterTrainer, folder)
+    if table:
+        tqdm.write(format_table(table))
     return table
-
-
-def _validate(model, config: Config, data: TrainingData, run, step: int) -> dict[str, float]:
-    """IoU table on the held-out photos (logged as val/*), the way `segment` predicts them."""
-    if not data.held_out:
-        return {}
-    device = str(next(model.parameters()).device)
-    segmenter = Segmenter(model, config.segmenter.working_size, device)
-    table, _ = evaluate(segmenter, data.held_out_samples())
-    run.log_metrics({f"val/{k}": v for k, v in table.items()}, step=step)
-    tqdm.write(f"step {step}: val mIoU {table['miou']:.3f} wall {table['iou_wall']:.3f}")
-    if data.hslu_held_out:
-        hslu, _ = evaluate(segmenter, data.hslu.samples(data.hslu_held_out), classes=HSLU_CLASSES)
-        run.log_metrics({f"val_hslu/{k}": v for k, v in hslu.items()}, step=step)
-        tqdm.write(f"step {step}: HSLU val mIoU {hslu['miou']:.3f} wall {hslu['iou_wall']:.3f} "
-                   f"window {hslu['iou_window']:.3f}")
-        table = {**table, **{f"hslu_{k}": v for k, v in hslu.items()}}
-    model.train()
-    return table
-
-
-def _loop(config: Config, model, optimizer, step: int, data: TrainingData, run, folder: Path) -> None:
-    train, seg = config.train, config.segmenter
-    if step >= train.steps:
-        return
-    generator = torch.Generator().manual_seed(config.seed * 100_003 + step)  # a resumed run draws new batches
-    transform = train_transform(seg.working_size, seg.crop_size, (seg.scale_min, seg.scale_max))
-    dataset, sampler = mixed(data.sources, data.shares, transform, (train.steps - step) * train.batch_size, generator)
-    loader = DataLoader(dataset, batch_size=train.batch_size, sampler=sampler, num_workers=train.num_workers,
-                        drop_last=True, persistent_workers=train.num_workers > 0)
-    weights = torch.tensor(seg.class_weights, dtype=torch.float32)
-    if len(weights) != NUM_LABELS:
-        raise UserError(f"segmenter.class_weights needs {NUM_LABELS} values ({', '.join(LABELS)})")
-    device = next(model.parameters()).device
-    model.train()
-    losses, started = {"ce": [], "dice": []}, time.perf_counter()
-    bar = tqdm(total=train.steps, initial=step, unit="step", mininterval=30)
-    for images, targets in loader:
-        for group in optimizer.param_groups:
-            group["lr"] = group["base_lr"] * _learning_rate_factor(step, config)
-        images = images.to(device).contiguous(memory_format=torch.channels_last)
-        logits, targets = model(images), targets.to(device)
-        terms = {"ce": segmentation_loss(logits, targets, weights)}
-        if seg.dice_weight:
-            terms["dice"] = dice_loss(logits, targets)
-        loss = terms["ce"] + seg.dice_weight * terms.get("dice", 0.0)
-        if not torch.isfinite(loss):
-            raise UserError(f"training diverged at step {step + 1} (loss {loss.item()}); lower train.lr")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        step += 1
-        for key, value in terms.items():
-            losses[key].append(value.item())
-        bar.update(1)
-        if step % train.log_every == 0 or step == train.steps:
-            seconds = time.perf_counter() - started
-            means = {f"loss/{key}": float(np.mean(values)) for key, values in losses.items() if values}
-            run.log_metrics({**means, "lr": optimizer.param_groups[1]["lr"],
-                             "speed/images_per_s": len(losses["ce"]) * train.batch_size / seconds}, step=step)
-            bar.set_postfix(loss=f"{means['loss/ce']:.3f}")
-            losses, started = {"ce": [], "dice": []}, time.perf_counter()
-        if step % train.checkpoint_every == 0 or step == train.steps:
-            _save_checkpoint(folder, model, optimizer, step, config)
-        if step % train.val_every == 0 and step < train.steps:
-            _validate(model, config, data, run, step)
-    bar.close()
 
 
 def holdout_markdown(config: Config, table: dict[str, float]) -> str:
@@ -298,29 +278,11 @@ def _model_card(config: Config, table: dict[str, float], described: list[str]) -
             + (f", fine-tuned from `{seg.init_from}`" if seg.init_from else "") + ").\n")
 
 
-def _save_and_register(config: Config, model, name: str, kwargs: dict, table: dict, described: list[str],
-                       run, folder: Path) -> None:
-    model_folder = save_segmenter(folder / "model", model, name, kwargs, config, table,
-                                  _model_card(config, table, described))
-    register_segmenter(run, model_folder, config.register_as, config.alias, table)
-
-
-def save_segmenter(folder: Path, model, name: str, kwargs: dict, config: Config, table: dict, card: str) -> Path:
-    """The model folder (fp16 weights, the working size, the held-out figures) with its MODEL_CARD.md."""
+def segmenter_release(model: torch.nn.Module, name: str, kwargs: dict, config: Config, table: dict[str, float],
+                      card: str) -> Release:
+    """How a segmenter is published (by training and by tools/segmenter_soup.py): fp16 weights, its working
+    size and held-out figures in model.json, the held-out figures as registry tags."""
     extra = {"working_size": config.segmenter.working_size, "labels": list(LABELS), "holdout_metrics": table}
-    model_folder = save_model(folder, model, "segmenter", name, kwargs, config.to_yaml(), extra, half=True)
-    (model_folder / "MODEL_CARD.md").write_text(card)
-    return model_folder
-
-
-def register_segmenter(run, model_folder: Path, register_as: str, alias: str, table: dict) -> None:
-    """Log the model folder into the run and, with `register_as`, register it (held-out figures as tags)."""
-    uri = run.log_model_folder(model_folder)
-    if register_as:
-        tags = {k: f"{v:.4f}" for k, v in table.items()}
-        version = run.register(uri, register_as, alias=alias or None, tags=tags,
-                               description=f"FPN EfficientNet-Lite0 facade segmenter, held-out mIoU "
-                                           f"{table.get('miou', float('nan')):.3f}")
-        tqdm.write(f"registered {register_as} version {version}" + (f" as @{alias}" if alias else ""))
-    if table:
-        tqdm.write(format_table(table))
+    description = f"FPN EfficientNet-Lite0 facade segmenter, held-out mIoU {table.get('miou', float('nan')):.3f}"
+    return Release(model, "segmenter", name, kwargs, extra, card, description,
+                   tags={k: f"{v:.4f}" for k, v in table.items()}, half=True)

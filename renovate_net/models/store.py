@@ -25,6 +25,7 @@ from renovate_net.models.spec import contract_for
 WEIGHTS = "weights.safetensors"
 SPEC = "model.json"
 CONFIG = "config.yaml"
+CARD = "MODEL_CARD.md"  # the model card every published model folder carries
 
 
 def save_model(
