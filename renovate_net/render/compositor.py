@@ -102,4 +102,4 @@ def with_texture(drawing: Drawing | None, textured: tuple[np.ndarray, np.ndarray
         cover = np.where(beside, cover, footprint)
     seen = np.array(Image.fromarray(drawn).resize(size, Image.Resampling.LANCZOS))
     seen = torch.from_numpy(seen).permute(2, 0, 1).float().div(255)
-    return (drawn, seen, cover), None if gate is None else gate & ~(partial & (cover == 0))
+    return (drawn, seen, cover), None if gate is None else np.where(partial & (cover == 0), 0, gate).astype(gate.dtype)

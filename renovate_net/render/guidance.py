@@ -3,7 +3,8 @@
 - The edit gate: a request made only of re-surfacing types (render, cladding, windows, roof, driveway) may
   change nothing outside those types' label regions (plus the couple of pixels the training data feathers),
   so at full resolution the edit follows the segmenter's edges, not the generator's 256-px alpha: trees in
-  front of a wall stay sharp. Additive types (solar panels, pool, garage) draw new objects: with their
+  front of a wall stay sharp. Inside its region, an edit is weighted by how surely the pixel is the house's
+  own surface (`safety.py`): unsure, thin or cut-off parts of the region are feathered out or left alone. Additive types (solar panels, pool, garage) draw new objects: with their
   placement known (generators trained with `model.placement`) they may change their object's footprint and
   a margin around it for its contact shadow; without one, a request holding them is not gated.
 - The colour lock: for each re-surfaced wall, roof or driveway, the generated layer is shifted in CIE Lab so
@@ -22,6 +23,8 @@ import numpy as np
 
 from renovate_net.catalog import load_catalog
 from renovate_net.colour import lab_to_srgb, srgb_to_lab
+from renovate_net.labels import LABEL_ID
+from renovate_net.render.safety import trusted_weight
 from renovate_net.request import RenovationRequest
 
 GATE_MARGIN = 2        # px beyond the label region (the simulator feathers re-surfaced edges with sigma 0.6)
@@ -31,10 +34,12 @@ MIN_REGION_SHARE = 5e-4  # of the photo: a re-surfacing type's label region smal
 HUE_SLACK = 4.0        # CIE a*b* units a smooth render's colour may stray from the line old colour -> asked colour
 
 
-def edit_gate(labels: np.ndarray, request: RenovationRequest,
-              placement: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(gate, shadow), HxW bool each. gate: where the request may change the photo, None (no gate) when it adds
-    an object and `placement` (HxW, 1 + type index where an added object stands) is not known. shadow: where
+def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None,
+              probabilities: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(gate HxW float32 in [0, 1], shadow HxW bool). gate: how much the request may change each pixel, None (no
+    gate) when it adds an object and `placement` (HxW, 1 + type index where an added object stands) is not
+    known; `probabilities` ([C, h, w], the segmenter's at its working size) make it trust only sure pixels of
+    each re-surfaced region. shadow: where
     only an added object's shadow may fall, around its footprint and off the re-surfaced regions (the
     simulator's targets change these pixels in brightness only: chroma change ~1-2 of 255); None when the
     request adds no object."""
@@ -43,9 +48,13 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest,
     added = [t for t in types if t.kind != "resurface"]
     if not types or (added and placement is None):
         return None, None
-    inside = np.isin(labels, [t.region_id for t in types if t.kind == "resurface"]).astype(np.uint8)
+    inside = np.zeros(labels.shape, np.float32)
+    for region in dict.fromkeys(t.edits for t in types if t.kind == "resurface"):
+        trusted = (labels == LABEL_ID[region]).astype(np.float32) if probabilities is None else \
+            trusted_weight(labels, region, probabilities[LABEL_ID[region]])
+        inside = np.maximum(inside, trusted)
     size = 2 * GATE_MARGIN + 1
-    resurfaced = cv2.dilate(inside, np.ones((size, size), np.uint8)) > 0
+    resurfaced = cv2.dilate(inside, np.ones((size, size), np.uint8))
     if not added:
         return resurfaced, None
     stands = np.isin(placement, [t.index + 1 for t in added])
@@ -54,7 +63,7 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest,
     around = cv2.dilate(casting, np.ones((size, size), np.uint8)) > 0
     size = 2 * GATE_MARGIN + 1
     around |= cv2.dilate(stands.astype(np.uint8), np.ones((size, size), np.uint8)) > 0
-    return resurfaced | around, around & ~stands & ~resurfaced
+    return np.maximum(resurfaced, around.astype(np.float32)), around & ~stands & ~(resurfaced > 0)
 
 
 def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:

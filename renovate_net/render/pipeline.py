@@ -67,10 +67,11 @@ class Renovator:
             if with_segmenter else None
         return cls(generator, generator_contract(read_spec(folder)), seg, torch_device, guided)
 
-    def labels_for(self, image: np.ndarray) -> np.ndarray:
+    def labels_for(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(labels, probabilities) of the segmenter: see `Segmenter.predict_with_probabilities`."""
         if self.segmenter is None:
             raise UserError("no facade labels: give --mask LABELS.png or let render load the segmenter")
-        return self.segmenter.predict(image)
+        return self.segmenter.predict_with_probabilities(image)
 
     def objects_for(self, image: np.ndarray, labels: np.ndarray,
                     request: RenovationRequest) -> tuple[np.ndarray, np.ndarray]:
@@ -95,13 +96,15 @@ class Renovator:
 
     @torch.no_grad()
     def render(self, image: np.ndarray, request: RenovationRequest, labels: np.ndarray | None = None,
-               placement: np.ndarray | None = None, drawn: np.ndarray | None = None) -> Rendered:
-        """Renovate one HxWx3 uint8 photo; `labels` (HxW class ids) come from the segmenter if not given,
+               placement: np.ndarray | None = None, drawn: np.ndarray | None = None,
+               probabilities: np.ndarray | None = None) -> Rendered:
+        """Renovate one HxWx3 uint8 photo; `labels` (HxW class ids) and their `probabilities` ([C, h, w]) come
+        from the segmenter if not given (given labels without probabilities are trusted as they are),
         `placement` (HxW, where added objects stand) and `drawn` (HxWx3, the photo with them drawn) from
         `objects_for` if the generator takes them."""
         height, width = image.shape[:2]
         if labels is None:
-            labels = self.labels_for(image)
+            labels, probabilities = self.labels_for(image)
         if labels.shape != (height, width):
             raise UserError(f"labels are {labels.shape[1]}x{labels.shape[0]} but the photo is {width}x{height}")
         placement, drawn = self._placement(image, labels, request, placement, drawn)
@@ -120,7 +123,7 @@ class Renovator:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
             locked = hold_hue(locked, seen.permute(1, 2, 0).numpy(), small_labels, request)
             rgb = torch.from_numpy(locked).permute(2, 0, 1)
-            gate, shadow = edit_gate(labels, request, placement)
+            gate, shadow = edit_gate(labels, request, placement, probabilities)
             textured = detail_drawing(image, labels, request)
             if textured is not None:
                 drawing, gate = with_texture(drawing, textured, gate, size)

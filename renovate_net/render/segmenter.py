@@ -79,6 +79,13 @@ class Segmenter:
         return [upsampled_argmax(logits, im.shape[0], im.shape[1])
                 for im, logits in zip(images, self.logits(images))]
 
+    def predict_with_probabilities(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(HxW uint8 label map at the photo's size, [C, h, w] float32 class probabilities at the working size):
+        the labels `predict` gives, and how sure the network is of each class (render trusts sure pixels)."""
+        logits = self.logits([image])[0]
+        labels = upsampled_argmax(logits, image.shape[0], image.shape[1])
+        return labels, torch.softmax(logits, dim=0).numpy()
+
     def predict(self, image: np.ndarray) -> np.ndarray:
         """HxW uint8 label map (contract ids) of one HxWx3 uint8 RGB photo, at the photo's size."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:

@@ -1,0 +1,54 @@
+"""Render safety: a re-surfacing edit keeps to the part of its region that surely is the house."""
+import numpy as np
+
+from renovate_net.labels import LABEL_ID, NUM_LABELS
+from renovate_net.render.guidance import edit_gate
+from renovate_net.render.safety import trusted_weight
+from renovate_net.request import parse_request
+
+WALL, WINDOW, SKY = LABEL_ID["wall"], LABEL_ID["window"], LABEL_ID["sky"]
+
+
+def scene(size: int = 4):
+    """Labels at `size` x a 128x96 working size: a house wall with a window, a lamp post labelled wall, and a
+    wall-labelled patch far off in the sky; sure probabilities (0.95) everywhere."""
+    small = np.full((96, 128), SKY, np.uint8)
+    small[40:96, 20:90] = WALL
+    small[55:70, 40:60] = WINDOW
+    small[30:96, 110:111] = WALL          # a post, 1 px wide at the working size
+    small[5:12, 100:112] = WALL           # a cut-off patch, far from any house part
+    labels = np.kron(small, np.ones((size, size), np.uint8))
+    probabilities = np.full((NUM_LABELS, 96, 128), 0.05 / NUM_LABELS, np.float32)
+    for label in range(NUM_LABELS):
+        probabilities[label][small == label] = 0.95
+    return labels, probabilities, size
+
+
+def test_thin_and_cut_off_parts_are_left_alone():
+    labels, probabilities, k = scene()
+    weight = trusted_weight(labels, "wall", probabilities[WALL])
+    assert weight.shape == labels.shape and weight.dtype == np.float32
+    assert (weight[60 * k:90 * k, 25 * k:35 * k] == 1).all()       # the house's wall: fully edited
+    assert not weight[30 * k:96 * k, 110 * k:111 * k].any()        # the post stays
+    assert not weight[5 * k:12 * k, 100 * k:112 * k].any()         # the patch in the sky stays
+    assert not weight[labels != WALL].any()                        # never outside the full-size region
+
+
+def test_unsure_pixels_fade_out():
+    labels, probabilities, k = scene()
+    probabilities[WALL][70:96, 20:50] = 0.5                        # the segmenter hesitates on the lower left
+    probabilities[WALL][40:60, 70:90] = 0.65                       # and half-hesitates top right
+    weight = trusted_weight(labels, "wall", probabilities[WALL])
+    assert not weight[75 * k:96 * k, 22 * k:45 * k].any()
+    middle = weight[44 * k:56 * k, 74 * k:86 * k]
+    assert 0.4 < middle.mean() < 0.6
+
+
+def test_the_gate_trusts_a_users_labels_as_they_are():
+    labels, probabilities, k = scene()
+    request = parse_request(["facade-insulation"])
+    given, _ = edit_gate(labels, request)                           # `render --mask`: no probabilities
+    assert (given[labels == WALL] == 1).all()
+    guided, _ = edit_gate(labels, request, probabilities=probabilities)
+    assert given[60 * k, 110 * k + 2] == 1 and guided[60 * k, 110 * k + 2] == 0   # the post: only the user's
+    assert (guided <= given).all()
