@@ -96,7 +96,11 @@ def test_missing_label_map_fails_before_writing(photos, tmp_path):
     assert not out.exists()
 
 
-def test_without_labels_needs_a_registered_segmenter(photos, tmp_path):
+def test_without_labels_needs_a_registered_segmenter(photos, tmp_path, monkeypatch):
+    """Neither the user's store nor the shipped one holds the segmenter: one line naming --labels."""
+    from renovate_net.data import build
+
+    monkeypatch.setattr(build, "SEGMENTER_URI", "models:/no-such-segmenter@champion")
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["data", "build", "--photos", str(photos[0]), "--out", str(out)])
     assert result.exit_code == 2 and "--labels" in result.output

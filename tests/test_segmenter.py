@@ -162,6 +162,6 @@ def test_segment_defaults_to_the_current_folder(tmp_path, model_folder, rng, mon
 
 def test_unknown_model_is_a_one_line_error(tmp_path, rng):
     house, _ = _photos(tmp_path / "in", rng)
-    result = run("segment", house, "-o", tmp_path / "out", "--model", "models:/facade-segmenter@champion")
+    result = run("segment", house, "-o", tmp_path / "out", "--model", "models:/no-such-segmenter@champion")
     assert result.exit_code == 2 and "not found" in result.output
     assert len(result.output.strip().splitlines()) == 1

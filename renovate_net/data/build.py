@@ -68,8 +68,8 @@ def check_output(out: Path, force: bool) -> None:
 class _Labeller:
     """Labels for a photo: the `--labels` folder's PNG, else the segmenter (loaded once, on first use)."""
 
-    def __init__(self, folder: Path | None, segmenter_uri: str):
-        self.folder, self.uri, self.segmenter = folder, segmenter_uri, None
+    def __init__(self, folder: Path | None, segmenter_uri: str | None):
+        self.folder, self.uri, self.segmenter = folder, segmenter_uri or SEGMENTER_URI, None
         if folder is not None and not folder.is_dir():
             raise UserError(f"{folder}: no such folder; give --labels a folder of <photo stem>.png label maps")
 
@@ -104,13 +104,13 @@ def _check_options(per_photo: int, size: int, focus: tuple[str, ...], catalog: C
 
 
 def plan(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 4, force: bool = False,
-         segmenter_uri: str = SEGMENTER_URI, size: int = 512, focus: tuple[str, ...] = ()) -> str:
+         segmenter_uri: str | None = None, size: int = 512, focus: tuple[str, ...] = ()) -> str:
     """`--dry-run`: run every input check `build` runs and say what it would write, writing nothing."""
     _check_options(per_photo, size, focus, load_catalog())
     photo_paths = list_photos(photos)
     check_output(out, force)
     _Labeller(labels, segmenter_uri).prepare(photo_paths)
-    source = f"label maps in {labels}" if labels is not None else f"the segmenter {segmenter_uri}"
+    source = f"label maps in {labels}" if labels is not None else f"the segmenter {segmenter_uri or SEGMENTER_URI}"
     return (f"would build up to {len(photo_paths) * per_photo} samples from {len(photo_paths)} photos in "
             f"{photos}, labels from {source}, into {out}")
 
@@ -144,7 +144,7 @@ def _one_sample(before, labels, types, rng, catalog, report, focus=()):
 
 
 def build(photos: Path, out: Path, labels: Path | None = None, per_photo: int = 4, seed: int = 0,
-          size: int = 512, force: bool = False, segmenter_uri: str = SEGMENTER_URI,
+          size: int = 512, force: bool = False, segmenter_uri: str | None = None,
           catalog: Catalog | None = None, progress: bool = True, focus: tuple[str, ...] = ()) -> BuildReport:
     """Build a paired dataset in `out`; returns what it wrote. Raises UserError on bad input (before
     writing anything)."""
