@@ -40,6 +40,12 @@ def _resized(array: np.ndarray, size: tuple[int, int], resample: Image.Resamplin
     return np.array(Image.fromarray(array).resize(size, resample))
 
 
+def _cover(image: np.ndarray, placement: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """Where the drawing of added objects is laid in at full size: the objects and the contact shadows drawn
+    around them (the drawing is the photo, bit for bit, everywhere else)."""
+    return ((placement > 0) | (drawn != image).any(axis=-1)).astype(np.float32)
+
+
 class Renovator:
     """Renders renovation requests on photos with one loaded generator (+ segmenter unless labels are given)."""
 
@@ -114,7 +120,7 @@ class Renovator:
         out = self.generator(*inputs.to(self.device))
         rgb, alpha = out["rgb"][0].float().cpu(), out["alpha"][0].float().cpu()
         seen = inputs.before[0]
-        drawing = None if inputs.sketch is None else (drawn, inputs.sketch[0], (placement > 0).astype(np.float32))
+        drawing = None if inputs.sketch is None else (drawn, inputs.sketch[0], _cover(image, placement, drawn))
         gate = shadow = None
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
