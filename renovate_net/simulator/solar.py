@@ -16,7 +16,7 @@ import numpy as np
 from renovate_net.catalog import Material
 from renovate_net.request import Choice
 from renovate_net.simulator import textures
-from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure
+from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, sky_seen
 from renovate_net.simulator.geometry import Camera, coverage, footprint, rectify, to_plane
 from renovate_net.simulator.panel_layout import GAP, Array, best_array, free_area
 from renovate_net.simulator.resurface import foliage
@@ -170,10 +170,7 @@ def _reflection(scene, plane: RoofPlane, rows: slice, cols: slice,
     cosine = np.clip(-(view @ normal), 0.0, 1.0)
     fresnel = 0.04 + 0.96 * (1.0 - cosine) ** 5
     bounced = view + 2.0 * cosine[..., None] * normal
-    elevation = np.clip(bounced[..., 1], 0.0, 1.0)
-    sky = scene.sky_colour
-    pale = np.full(3, float(luminance(sky)) * 1.25, np.float32) * 0.6 + sky * 0.4
-    colour = pale + (sky - pale) * np.sqrt(elevation)[..., None]
+    colour = sky_seen(scene, np.arcsin(np.clip(bounced[..., 1], 0.0, 1.0)))
     clouds = 1.0 + 0.12 * textures.value_noise(rng, xx.shape, max(8.0, xx.shape[1] / 6))
     return colour * clouds[..., None], (0.85 * fresnel)[..., None]
 
