@@ -62,7 +62,7 @@ def street(recession: float = 0.0, pitch: float = 35.0, depth: float = 16.0, hou
                                                   np.array([t0, t0, t1, t1]))
     _fill(image, labels, quad(facade, -half, half, 0.0, eave), (205, 190, 160), "wall", rng)
     _fill(image, labels, quad(roof, -half - 0.3, half + 0.3, 0.0, rafter), (110, 60, 50), "roof", rng)
-    for s in (-3.5, -1.0, 2.5):
-        _fill(image, labels, quad(facade, s, s + 1.2, 0.9, 2.3), (60, 70, 80), "window", rng)
-    _fill(image, labels, quad(facade, 0.6, 1.6, 0.0, 2.1), (120, 80, 50), "door", rng)
+    for share in (-0.85, -0.4, 0.45):  # windows and a door within the front, whatever its width
+        _fill(image, labels, quad(facade, share * half, share * half + 1.2, 0.9, 2.3), (60, 70, 80), "window", rng)
+    _fill(image, labels, quad(facade, 0.0, 1.0, 0.0, 2.1), (120, 80, 50), "door", rng)
     return Street(image, labels, camera, roof, house_width, rafter, facade)

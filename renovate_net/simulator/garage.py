@@ -10,6 +10,7 @@ contact shadow along its foot and a cast shadow on the side away from the sun.
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from renovate_net.catalog import Material
@@ -75,11 +76,22 @@ def _front(canvas: Canvas, site: GarageSite, choice: Choice, material: Material,
     rgb *= (1.0 - 0.25 * np.clip(1.0 - (site.height - t) / 0.35, 0.0, 1.0))[..., None]  # under the roof's edge
     rgb = _doors(rgb, s, t, foot_s, foot_t, site, doors, choice, material, scene, light, rng)
     _coping(rgb, t, site, scene, light)
-    leaves = scene.region("vegetation")[rows, cols] & (t < 0.4 * site.height)  # a bush in front stays in front
-    alpha *= ~leaves
+    alpha *= 1.0 - _bushes_in_front(scene, rows, cols, t < 0.4 * site.height)
     rgb = rgb + rng.normal(0.0, scene.noise, rgb.shape).astype(np.float32)
     canvas.paint(rows, cols, rgb, alpha)
     canvas.occupied[rows, cols] |= alpha >= 0.5
+
+
+def _bushes_in_front(scene, rows: slice, cols: slice, low: np.ndarray) -> np.ndarray:
+    """How much of each pixel of the garage's lower part a bush in front hides: the vegetation there, closed and
+    softened (a bush's outline, not the segmenter's ragged one). Higher up, plants are behind it."""
+    k = max(scene.px_per_m, 1.0)
+    leaves = scene.region("vegetation")[rows, cols].astype(np.uint8)
+    size = int(0.3 * k) | 1
+    leaves = cv2.morphologyEx(leaves, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
+    leaves = cv2.morphologyEx(leaves, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
+    soft = cv2.GaussianBlur(leaves.astype(np.float32), (0, 0), max(0.6, 0.03 * k))
+    return np.where(low, soft, 0.0).astype(np.float32)
 
 
 def _house_wall(canvas: Canvas, site: GarageSite) -> tuple[tuple[int, int, int], float]:

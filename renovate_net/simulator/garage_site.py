@@ -6,8 +6,8 @@ The house's front is its largest wall part (leaves in front of it aside). At eac
 the ground, so where its image line meets the horizon gives the facade's direction, well below the horizon where
 that is well measured; its depth follows from the camera height. The garage's front is a vertical plane flush
 with the house's front, from the house's corner outward. A site is kept only if at least 70% of that front is in
-the frame, it covers none of the house's windows and doors and next to no other wall (a neighbour's house), and
-it stands on the ground.
+the frame, it covers none of the house's windows and doors, next to no other wall (a neighbour's house) and
+little of the plants, and it stands on the ground.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from renovate_net.simulator.geometry import Camera, Plane, homography, to_image
 from renovate_net.simulator.resurface import foliage
 
 IN_FRAME = 0.7         # share of the garage's front that must be in the photo
+MAX_PLANTED = 0.9      # share of it that may hide trees and bushes (behind it or cleared for it)
 WALLISH = (LABEL_ID["wall"], LABEL_ID["window"], LABEL_ID["door"])
 STANDING = (LABEL_ID["ground"], LABEL_ID["vegetation"], LABEL_ID["other"])
 UP = np.array([0.0, 1.0, 0.0])
@@ -63,14 +64,18 @@ def garage_site(canvas: Canvas, width: float, height: float, sides: list[str]) -
 
 
 def _house_span(wall: np.ndarray, k: float) -> tuple[int, int] | None:
-    """First and last image column of the house: the run of columns with a wall at least a storey tall (a garden
-    wall or a fence is lower), gaps under a metre bridged, holding the most wall."""
+    """First and last image column of the house: of the runs of columns with a wall at least a storey tall (a
+    garden wall or a fence is lower; gaps under a metre bridged), cut where the wall's ground line jumps by half
+    a metre or more (a neighbour's house stands nearer or farther), the one holding the most wall."""
     tall = wall.sum(axis=0) >= 2.2 * k
     if not tall.any():
         return None
-    gap = max(1, int(k))
+    h = wall.shape[0]
     columns = np.flatnonzero(tall)
-    breaks = np.flatnonzero(np.diff(columns) > gap)
+    foot = cv2.medianBlur((h - 1 - np.argmax(wall[::-1, columns], axis=0)).astype(np.float32)[None, :],
+                          5)[0] if columns.size >= 5 else np.zeros(columns.size, np.float32)
+    cuts = (np.diff(columns) > max(1, int(k))) | (np.abs(np.diff(foot)) > 0.5 * k)
+    breaks = np.flatnonzero(cuts)
     starts = np.concatenate([[0], breaks + 1])
     ends = np.concatenate([breaks, [columns.size - 1]])
     mass = [wall[:, columns[a]:columns[b] + 1].sum() for a, b in zip(starts, ends)]
@@ -95,7 +100,8 @@ def _corner(canvas: Canvas, camera: Camera, house: np.ndarray, end: int) -> tupl
         close = np.abs(bottom[near] - np.polyval(fit, cols[near])) <= max(1.5, 0.1 * k)
         if close.sum() >= max(8, 0.5 * k):
             slope, intercept = np.polyfit(cols[near][close], bottom[near][close], 1)
-    row = slope * end + intercept
+    # Bushes along the foot hide the ground line and lift it: the corner stands at most a metre above the house's.
+    row = max(slope * end + intercept, scene.base_y - k)
     depth = camera.ground_depth(row)
     if depth is None:
         return None
@@ -122,6 +128,8 @@ def _fits(canvas: Canvas, h: np.ndarray, others: np.ndarray, width: float, heigh
     covered = labels[mask]
     if np.isin(covered, [LABEL_ID["window"], LABEL_ID["door"]]).mean() > 0.01:
         return False
+    if (covered == LABEL_ID["vegetation"]).mean() > MAX_PLANTED:
+        return False  # a garage is not built in a shrubbery or a tree
     tall = others & (others.sum(axis=0) >= 2.2 * scene.px_per_m)[None, :]  # a neighbour's house, not a fence
     if tall[mask].mean() > 0.1 or canvas.occupied[mask].any():
         return False
