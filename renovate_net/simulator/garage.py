@@ -17,7 +17,7 @@ from renovate_net.catalog import Material
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import Choice
 from renovate_net.simulator import textures
-from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure
+from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, sky_seen
 from renovate_net.simulator.garage_site import UP, GarageSite, garage_site
 from renovate_net.simulator.geometry import Camera, Plane, coverage, footprint, homography, to_image, to_plane
 from renovate_net.simulator.scene import luminance, to_linear, to_srgb
@@ -74,6 +74,7 @@ def _front(canvas: Canvas, site: GarageSite, choice: Choice, material: Material,
     coords = textures.SurfaceCoords(s * k, (site.height - t) * k, foot_s * k, foot_t * k)
     rgb = textures.TEXTURES[kind](coords, colour, rng, k)
     rgb *= (1.0 - 0.25 * np.clip(1.0 - (site.height - t) / 0.35, 0.0, 1.0))[..., None]  # under the roof's edge
+    rgb *= (1.0 - 0.15 * np.clip(1.0 - t / 0.25, 0.0, 1.0))[..., None]  # the ground's occlusion at its foot
     rgb = _doors(rgb, s, t, foot_s, foot_t, site, doors, choice, material, scene, light, rng)
     _coping(rgb, t, site, scene, light)
     alpha *= 1.0 - _bushes_in_front(scene, rows, cols, t < 0.4 * site.height)
@@ -138,7 +139,8 @@ def _doors(rgb, s, t, foot_s, foot_t, site: GarageSite, doors: int, choice: Choi
     sunless = ds < REVEAL if scene.light_x > 0 else width - ds < REVEAL
     reveal[sunless] *= 0.75
     albedo = np.asarray(choice.colour, np.float32) / 255.0 * factor[..., None]
-    panel = to_srgb(to_linear(np.clip(albedo, 0, 1)) * exposure(scene) * light) * reveal[..., None]
+    sheen = 0.06 * sky_seen(scene, np.full(t.shape, 0.3, np.float32))  # a coated steel door mirrors a little sky
+    panel = to_srgb(to_linear(np.clip(albedo, 0, 1)) * exposure(scene) * light + sheen) * reveal[..., None]
     return rgb + (panel - rgb) * door[..., None]
 
 

@@ -56,9 +56,6 @@ class Plane:
     axis_s: np.ndarray
     axis_t: np.ndarray
 
-    def world(self, s: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return self.origin + np.multiply.outer(s, self.axis_s) + np.multiply.outer(t, self.axis_t)
-
     @property
     def normal(self) -> np.ndarray:
         n = np.cross(self.axis_s, self.axis_t)
@@ -124,26 +121,6 @@ def erode_m(mask: np.ndarray, metres: float, res: float) -> np.ndarray:
     disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     padded = cv2.copyMakeBorder(mask.astype(np.uint8), radius, radius, radius, radius, cv2.BORDER_CONSTANT, value=0)
     return cv2.erode(padded, disk)[radius:-radius, radius:-radius] > 0
-
-
-def fit_line(xs: np.ndarray, ys: np.ndarray, tolerance: float, rng: np.random.Generator,
-             tries: int = 200) -> tuple[float, float, np.ndarray]:
-    """Robust line y = a*x + b through the points of the most distinct columns within `tolerance` px (random
-    pairs, then a least-squares refit on the inliers): (a, b, inlier mask)."""
-    best, score = np.zeros(xs.size, bool), 0
-    pairs = rng.integers(xs.size, size=(tries, 2))
-    for i, j in pairs:
-        if xs[i] == xs[j]:
-            continue
-        a = (ys[j] - ys[i]) / (xs[j] - xs[i])
-        inliers = np.abs(ys - (ys[i] + a * (xs - xs[i]))) <= tolerance
-        count = np.unique(xs[inliers]).size
-        if count > score:
-            best, score = inliers, count
-    if best.sum() < 2:
-        return 0.0, float(np.median(ys)), np.ones(xs.size, bool)
-    a, b = np.polyfit(xs[best], ys[best], 1)
-    return float(a), float(b), np.abs(ys - (a * xs + b)) <= tolerance
 
 
 def coverage(distance_px: np.ndarray) -> np.ndarray:

@@ -21,7 +21,7 @@ from renovate_net.simulator.geometry import Camera, coverage, footprint, rectify
 from renovate_net.simulator.panel_layout import GAP, Array, best_array, free_area
 from renovate_net.simulator.resurface import foliage
 from renovate_net.simulator.roofplanes import RoofPlane, roof_planes
-from renovate_net.simulator.scene import bbox, luminance, to_linear, to_srgb
+from renovate_net.simulator.scene import luminance, to_linear, to_srgb
 
 MIN_PANELS = 4
 FRAME = 0.035        # metres of aluminium frame
