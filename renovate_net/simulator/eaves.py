@@ -4,8 +4,7 @@ The part's lower boundary over a wall (the lowest in each column first, the fron
 upper storey's roof) is cut into straight pieces. A piece broken by a tree in front of the eave is grown along
 its line while the roof goes on just above it, then fitted again to all the boundary it spans, then to the
 photo's own edge along it (the gutter is sharper than the labels). A line that does not run the way the siding
-under it does is a gable's verge, not an eave. The camera's roll is the slope of the facade's edges at the
-horizon's height: any horizontal line at the camera's height lies on the horizon, whatever its direction.
+under it does is a gable's verge, not an eave.
 """
 from __future__ import annotations
 
@@ -136,18 +135,6 @@ def _like_facade(scene: Scene, slope: float, intercept: float, span: tuple[int, 
     vanish = x_w - (y_w - scene.horizon_y) / wall_slope if abs(wall_slope) > 1e-4 else np.inf
     expected = 0.0 if not np.isfinite(vanish) else (slope * x_mid + intercept - scene.horizon_y) / (x_mid - vanish)
     return abs(slope - expected) <= 0.1 + 0.5 * abs(expected)
-
-
-def camera_roll(scene: Scene) -> float:
-    """Slope of the facade's near-horizontal edges within a metre of the horizon: the camera's roll."""
-    h = scene.labels.shape[0]
-    reach = scene.px_per_m
-    band = slice(int(np.clip(scene.horizon_y - reach, 0, h)), int(np.clip(scene.horizon_y + reach, 0, h)))
-    if band.stop - band.start < 5:
-        return 0.0
-    mask = np.isin(scene.labels[band], WALLISH)
-    fit = line_angle(cv2.GaussianBlur(luminance(scene.linear[band]), (3, 3), 0.8), mask)
-    return float(np.tan(fit[0])) if fit else 0.0
 
 
 def _edge_slope(scene: Scene, slope: float, intercept: float, x_lo: int, x_hi: int) -> tuple[float, float]:

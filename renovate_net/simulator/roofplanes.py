@@ -1,12 +1,12 @@
 """Roof planes in metres from a photo's roof labels, for laying solar panels in their perspective.
 
 Each roof part's eaves (`eaves`) are horizontal lines of the house, so where an eave's image line meets the
-horizon is its vanishing point: that gives its direction across the view, measured relative to the camera's roll;
-near the horizon a slope says little about the direction, so the estimate is pulled toward a facade square to the
-view by how uncertain it is. The eave's depth is the house's, from the ground line of the wall under it. The
-plane rises from the eave, away from the camera, at the pitch its end edges show (`roofpitch`). Its region is the
-roof above the eave up to the next wall (an upper storey's roof is another plane), including what a tree in front
-hides. A plane seen too edge-on to draw on is left out.
+horizon is its vanishing point: that gives its direction across the view (the camera is level, verticals
+vertical, as everywhere in the simulator). Near the horizon a slope says little about the direction, so the
+estimate is pulled toward a facade square to the view by how uncertain it is. The eave's depth is the house's,
+from the ground line of the wall under it. The plane rises from the eave, away from the camera, at the pitch its
+end edges show (`roofpitch`). Its region is the roof above the eave up to the next wall (an upper storey's roof is
+another plane), including what a tree in front hides. A plane seen too edge-on to draw on is left out.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from renovate_net.simulator.eaves import WALLISH, camera_roll, eave_lines
+from renovate_net.simulator.eaves import WALLISH, eave_lines
 from renovate_net.simulator.geometry import Camera, Grid, Plane, homography, rectify, to_plane_points
 from renovate_net.simulator.roofpitch import UP, roof_pitch
 from renovate_net.simulator.scene import Scene, components
@@ -44,26 +44,24 @@ def roof_planes(scene: Scene, roof: np.ndarray, occluders: np.ndarray) -> list[R
     regions include the roof hidden behind `occluders` (trees in front of it) below the roof's visible top."""
     camera = Camera.of(scene)
     k = scene.px_per_m
-    tilt = camera_roll(scene)
     planes = []
     for joined, _ in components(roof | occluders, max(30, int(0.5 * k * k))):  # a tree in front splits no roof
         part = joined & roof
         if part.sum() < max(30, 0.5 * k * k):
             continue
         for slope, intercept, span in eave_lines(scene, part, joined):
-            plane = _plane(scene, camera, part, joined, slope, intercept, tilt, span)
+            plane = _plane(scene, camera, part, joined, slope, intercept, span)
             if plane is not None:
                 planes.append(plane)
     return sorted(planes, key=lambda p: p.span[0] - p.span[1])
 
 
-def _eave_direction(camera: Camera, slope: float, roll: float, x0: float, y0: float) -> np.ndarray | None:
+def _eave_direction(camera: Camera, slope: float, x0: float, y0: float) -> np.ndarray | None:
     """The eave's horizontal direction (unit, pointing right), toward its vanishing point on the horizon, shrunk
     toward square to the view by the slope's uncertainty; None for a line too steep for an eave seen from the
     street (a gable's verge, a hip, a valley: they rise, they do not recede)."""
     above = max(camera.cy - y0, 1.0)  # px between the eave and the horizon
-    relative = slope - roll
-    recede = camera.focal * relative / (above + relative * (x0 - camera.cx))
+    recede = camera.focal * slope / (above + slope * (x0 - camera.cx))
     noise = camera.focal * SLOPE_NOISE / above
     recede *= recede ** 2 / (recede ** 2 + noise ** 2)
     if abs(recede) > np.tan(np.radians(MAX_RECESSION)):
@@ -108,12 +106,12 @@ def _region(scene: Scene, part: np.ndarray, joined: np.ndarray, slope: float, in
 
 
 def _plane(scene: Scene, camera: Camera, part: np.ndarray, joined: np.ndarray, slope: float, intercept: float,
-           roll: float, span: tuple[int, int]) -> RoofPlane | None:
+           span: tuple[int, int]) -> RoofPlane | None:
     """The roof plane rising from one eave over the part's columns it spans, or None if seen too edge-on."""
     x_mid = (span[0] + span[1]) / 2.0
     y_mid = slope * x_mid + intercept
     origin = camera.point(x_mid, y_mid, _depth(scene, camera, span, y_mid))
-    along = _eave_direction(camera, slope, roll, x_mid, y_mid)
+    along = _eave_direction(camera, slope, x_mid, y_mid)
     if along is None:
         return None
     away = np.array([-along[2], 0.0, along[0]])
