@@ -12,14 +12,15 @@ by the ground's own shading. A photo with no garden ground is refused with the a
 """
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from renovate_net.catalog import Material
 from renovate_net.request import Choice
 from renovate_net.simulator import textures
-from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, feather, sky_seen
+from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, sky_seen
 from renovate_net.simulator.garden import GroundMap, garden, ground_map
-from renovate_net.simulator.geometry import erode_m, to_image, to_plane
+from renovate_net.simulator.geometry import coverage, erode_m, footprint, to_image, to_plane
 from renovate_net.simulator.scene import CAMERA_HEIGHT_M, shading, to_linear, to_srgb
 
 COPING_M = 0.35
@@ -60,7 +61,6 @@ def _site(canvas: Canvas, rng: np.random.Generator) -> tuple[GroundMap, float, f
 
 def _inside(free: np.ndarray) -> np.ndarray:
     """How far (cells) each free cell of the ground map is from the garden's edge."""
-    import cv2
     return cv2.distanceTransform(np.pad(free.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
 
 
@@ -79,23 +79,26 @@ def pool(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Gene
     rows, cols = slice(y0, y1), slice(x0, x1)
     x_m, z_m, _ = to_plane(ground.h, rows, cols)
     x, z = x_m - x_centre, z_m - z_near
-    footprint = (np.abs(x) <= length / 2 + COPING_M) & (z >= -COPING_M) & (z <= width + COPING_M)
-    water = (np.abs(x) <= length / 2) & (z >= 0) & (z <= width)
+    foot_x, foot_z = footprint(x_m), footprint(z_m)  # metres per pixel: edges are box-filtered, not stepped
+    inside = lambda margin: np.minimum((length / 2 + margin - np.abs(x)) / foot_x,
+                                       np.minimum(z + margin, width + margin - z) / foot_z)
+    outline, surface = coverage(inside(COPING_M)), coverage(inside(0.0))
+    footprint_mask = outline >= 0.5
+    water = surface > 0
     outer = np.zeros((h, w), bool)
-    outer[rows, cols] = footprint
+    outer[rows, cols] = footprint_mask
     light = np.clip(shading(scene, outer, rows, cols, detail=0.1), 0.3, 1.6)
     k = scene.px_per_m
-    slabs = textures.SurfaceCoords(x_m * k, z_m * k, np.abs(np.gradient(x_m, axis=1)) * k + 1e-3,
-                                   np.abs(np.gradient(z_m, axis=0)) * k + 1e-3)
+    slabs = textures.SurfaceCoords(x_m * k, z_m * k, foot_x * k, foot_z * k)
     stone = STONE["white-stone" if material.id.startswith("white") else "bluestone"]
     coping = textures.pavers(slabs, stone, rng, k * 0.2)  # 1 m x 0.5 m slabs
     coping_lin = to_linear(coping) * light[..., None] * exposure(scene)
     water_lin = _water(scene, choice, rng, x, z, z_m, length, width, light)
-    water_lin = _far_wall(scene, choice, water, water_lin, z_near + width)
-    linear = np.where(water[..., None], water_lin, coping_lin)
+    water_lin = _inner_walls(scene, choice, water_lin, x_m, z_m, (x_centre, z_near, length, width))
+    linear = coping_lin + (water_lin - coping_lin) * surface[..., None]
     rgb = to_srgb(linear) + rng.normal(0.0, scene.noise, linear.shape).astype(np.float32)
-    canvas.paint(rows, cols, rgb, feather(footprint, 0.5))
-    canvas.occupied[rows, cols] |= footprint
+    canvas.paint(rows, cols, rgb, outline)
+    canvas.occupied[rows, cols] |= footprint_mask
 
 
 def _water(scene, choice: Choice, rng, x, z, distance, length, depth, light) -> np.ndarray:
@@ -126,15 +129,25 @@ def _waves(rng: np.random.Generator, x: np.ndarray, z: np.ndarray) -> np.ndarray
     return total / 2.0
 
 
-def _far_wall(scene, choice: Choice, water: np.ndarray, surface: np.ndarray, far: float) -> np.ndarray:
-    """The far inner wall faces the camera, so it shows as a vertical band under the far coping, much
-    taller than the ground plane's foreshortening: a dark waterline tile band (10 cm), then the lit liner
-    seen through the water (to 70 cm down), the strongest cue that the pool is sunk into the ground."""
-    h, w = water.shape
-    top = np.where(water.any(axis=0), water.argmax(axis=0), h)  # first water row per column
-    metres_down = (np.arange(h)[:, None] - top[None, :]) * far / scene.focal
+def _inner_walls(scene, choice: Choice, surface: np.ndarray, x_m: np.ndarray, z_m: np.ndarray,
+                 pool: tuple[float, float, float, float]) -> np.ndarray:
+    """The inner walls the camera looks down onto, seen through the water: the far wall, and a side wall when
+    the camera stands inside its line. A ray that meets the water at horizontal distance r from the camera
+    meets a wall at distance R below the rim by d = h (R / r - 1) (h: the camera height); the nearest wall is the
+    one it meets. Within 10 cm of the rim it shows the dark waterline tiles, then the lit liner to 70 cm down,
+    then the floor (the water's own colour): the strongest cue that the pool is sunk into the ground."""
+    x_centre, z_near, length, width = pool
+    depth = np.full(x_m.shape, np.inf, np.float32)
+    far = z_m > 0
+    depth[far] = CAMERA_HEIGHT_M * ((z_near + width) / z_m[far] - 1.0)
+    for wall in (x_centre - length / 2, x_centre + length / 2):
+        if wall * (x_centre - wall) > 0:  # the camera (x = 0) and the water are on the same side of this wall
+            beside = x_m * wall > 0
+            side = np.full(x_m.shape, np.inf, np.float32)
+            side[beside] = CAMERA_HEIGHT_M * (wall / x_m[beside] - 1.0)
+            depth = np.minimum(depth, np.where(side >= 0, side, np.inf))
     liner = to_linear(np.asarray(choice.colour, np.float32) / 255.0) * exposure(scene)
     tiles = 0.25 * liner + np.array([0.02, 0.03, 0.04], np.float32) * exposure(scene)
-    face = np.where((metres_down < 0.1)[..., None], tiles, 0.55 * liner * 1.3 + 0.45 * surface)
-    blend = np.clip((0.7 - metres_down) / 0.2, 0.0, 1.0) * water
+    face = np.where((depth < 0.1)[..., None], tiles, 0.55 * liner * 1.3 + 0.45 * surface)
+    blend = np.clip((0.7 - depth) / 0.2, 0.0, 1.0) * (depth >= 0)
     return surface + (face - surface) * blend[..., None]
