@@ -11,8 +11,8 @@ process, the way `render` does. Prints a markdown table:
   edit        share of the photo inside the edit mask: median (min-max) over rendered photos
   s/photo     model load / photos + segmentation + the render of that type, on this machine's threads
   outside     pixels changed but not in the edit mask, over all photos (must be 0)
-Writes OUT_solar-panels.jpg, OUT_pool.jpg, OUT_garage.jpg: the first 12 rendered photos of each type, before |
-after, cropped around the edit, as JPEGs of at most 300 KB.
+Writes OUT_solar.jpg, OUT_pool.jpg, OUT_garage.jpg: the first 12 rendered photos of each type, before | after,
+cropped around the edit, as JPEGs of at most 300 KB.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from renovate_net.render.pipeline import Renovator
 from renovate_net.request import parse_request
 
 TYPES = ["solar-panels", "pool", "garage"]
+SHEET_NAMES = {"solar-panels": "solar", "pool": "pool", "garage": "garage"}
 HOUSES = Path(__file__).resolve().parents[2] / "shared" / "data" / "houses"
 SHEET_PAIRS, SHEET_COLUMNS, SIDE = 12, 2, (420, 280)  # pairs per sheet, pairs per row, one crop's box (px)
 SHEET_BYTES = 300_000
@@ -81,6 +82,7 @@ def write_sheet(pairs: list[tuple[str, Image.Image]], path: Path) -> None:
 
 
 def bench(photos: list[Path], model: str | None, out: Path) -> None:
+    """Render every photo once per type with one loaded model; print the table and write the sheets."""
     started = time.perf_counter()
     renovator = Renovator.load(model, device="cpu")
     load = time.perf_counter() - started
@@ -100,11 +102,12 @@ def bench(photos: list[Path], model: str | None, out: Path) -> None:
             try:
                 rendered = renovator.render(image, parse_request([type_id]), labels=labels)
             except UserError as error:
-                refusals[type_id][reason(error)] += 1
-                line.append(f"{type_id} refused")
-                seconds[type_id].append(segmenting + time.perf_counter() - started)
-                continue
+                rendered, refusal = None, reason(error)
             seconds[type_id].append(segmenting + time.perf_counter() - started)
+            if rendered is None:
+                refusals[type_id][refusal] += 1
+                line.append(f"{type_id} refused")
+                continue
             edit = rendered.edit_mask > 0
             shares[type_id].append(float(edit.mean()))
             line.append(f"{type_id} {shares[type_id][-1]:.1%}")
@@ -114,11 +117,13 @@ def bench(photos: list[Path], model: str | None, out: Path) -> None:
         print(f"{photo.name}: " + ", ".join(line), flush=True)
     table(photos, load, seconds, refusals, shares, outside)
     for type_id in TYPES:
-        write_sheet(pairs[type_id], Path(f"{out}_{type_id}.jpg"))
-        print(f"sheet: {out}_{type_id}.jpg ({len(pairs[type_id])} photos)")
+        sheet = Path(f"{out}_{SHEET_NAMES[type_id]}.jpg")
+        write_sheet(pairs[type_id], sheet)
+        print(f"sheet: {sheet} ({len(pairs[type_id])} photos)")
 
 
-def table(photos, load, seconds, refusals, shares, outside) -> None:
+def table(photos: list[Path], load: float, seconds: dict, refusals: dict, shares: dict, outside: dict) -> None:
+    """The markdown table: one row per type."""
     count = len(photos)
     print(f"\n{count} photos, model load {load:.2f} s\n")
     print("| object | refused | reasons | edit, median (min-max) | s/photo | outside |")

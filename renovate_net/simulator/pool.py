@@ -25,6 +25,7 @@ from renovate_net.simulator.scene import CAMERA_HEIGHT_M, shading, to_linear, to
 
 COPING_M = 0.35
 CLEARANCE_M = 0.3
+HOLES_M = 0.5        # gaps in the lawn's mask narrower than this are closed
 SIZES = ((8.0, 4.0), (7.0, 3.5), (6.0, 3.0), (5.0, 2.5), (4.0, 2.0))  # water, metres: length x width
 MIN_ROWS = 0.02      # of the photo's height: a pool drawn thinner than this reads as a strip
 STONE = {"bluestone": (92, 96, 102), "white-stone": (214, 208, 194)}
@@ -37,7 +38,9 @@ def _site(canvas: Canvas, rng: np.random.Generator) -> tuple[GroundMap, float, f
     if ground is None or not ground.garden.any():
         return None
     grid = ground.grid
-    free = erode_m(ground.garden, CLEARANCE_M, grid.res)
+    holes = int(HOLES_M * grid.res) | 1  # a shadow, a sprinkler, a stepping stone: still the lawn
+    lawn = cv2.morphologyEx(ground.garden.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((holes, holes), np.uint8)) > 0
+    free = erode_m(lawn, CLEARANCE_M, grid.res)
     table = np.pad(np.cumsum(np.cumsum(free.astype(np.int32), 0), 1), ((1, 0), (1, 0)))
     distance = _inside(free)
     height = canvas.scene.labels.shape[0]
