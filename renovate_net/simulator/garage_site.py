@@ -23,6 +23,8 @@ from renovate_net.simulator.resurface import foliage
 
 IN_FRAME = 0.7         # share of the garage's front that must be in the photo
 MAX_PLANTED = 0.9      # share of it that may hide trees and bushes (behind it or cleared for it)
+MIN_HOUSE = 0.25       # of the photo's width: a narrower house is a far one, not the photo's subject
+MIN_TALL = 0.08        # of the photo's height: a garage drawn smaller is a far one nobody could judge
 WALLISH = (LABEL_ID["wall"], LABEL_ID["window"], LABEL_ID["door"])
 STANDING = (LABEL_ID["ground"], LABEL_ID["vegetation"], LABEL_ID["other"])
 UP = np.array([0.0, 1.0, 0.0])
@@ -45,8 +47,8 @@ def garage_site(canvas: Canvas, width: float, height: float, sides: list[str]) -
     scene = canvas.scene
     wall = np.isin(scene.labels, WALLISH) & ~foliage(canvas)
     span = _house_span(wall, scene.px_per_m)
-    if span is None:
-        return None
+    if span is None or span[1] - span[0] < MIN_HOUSE * wall.shape[1]:
+        return None  # no house, or only a far one: the photo is not of a house a garage could join
     house = wall.copy()
     house[:, :span[0]] = False
     house[:, span[1] + 1:] = False
@@ -123,7 +125,7 @@ def _fits(canvas: Canvas, h: np.ndarray, others: np.ndarray, width: float, heigh
         return False
     mask = _polygon(corners, (rows, cols))
     total = _area(corners)
-    if total <= 0 or mask.sum() < IN_FRAME * total:
+    if total <= 0 or mask.sum() < IN_FRAME * total or np.ptp(corners[:, 1]) < MIN_TALL * rows:
         return False
     covered = labels[mask]
     if np.isin(covered, [LABEL_ID["window"], LABEL_ID["door"]]).mean() > 0.01:
