@@ -99,7 +99,7 @@ def test_per_type_traits_are_catalog_fields():
     assert catalog.rivals("windows") == () and catalog.rivals("pool") == ()
     assert [t.id for t in catalog.types if t.detail_drawn] == ["roof", "driveway"]
     assert [t.id for t in catalog.types if t.partial_region] == ["driveway"]
-    assert [t.id for t in catalog.types if t.kind == "additive" and not t.casts_shadow] == ["pool"]
+    assert [t.id for t in catalog.types if t.kind == "additive" and not t.casts_shadow] == ["solar-panels", "pool", "garage"]
     assert catalog.type("garage").also_needs == ("wall",)
     assert {t.finish for t in catalog.types if t.edits == "wall"} == {"smooth", "textured"}
     assert all(set(c) <= set(catalog.type_ids) for c in catalog.combinations) and catalog.combinations

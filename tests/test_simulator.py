@@ -199,13 +199,13 @@ def test_added_objects_alone_are_the_simulators_fixed_seed_layout(scene):
         added_objects(image, np.full_like(labels, LABEL_ID["sky"]), parse_request(["pool"]))
 
 
-def test_solar_layout_on_a_roof_sliver_finds_no_rows_instead_of_failing():
-    # every pixel on one eave line: a grid lifted off the eave has no row on the roof (once a crash)
-    from renovate_net.simulator.solar import _layout
-    inside = np.ones((3, 12), bool)
-    u, v = np.meshgrid(np.arange(12.0), np.zeros(3))
-    array, _, _ = _layout(inside, u, v, 2.0, 3.0, 2, np.random.default_rng(0))
-    assert array.shape == inside.shape
+def test_solar_layout_on_a_roof_sliver_finds_no_panels_instead_of_failing():
+    # a roof band thinner than a panel, and an empty one: no block, no crash
+    from renovate_net.simulator.geometry import Grid
+    from renovate_net.simulator.panel_layout import best_array
+    grid = Grid(0.0, 0.0, 20.0, (15, 200))
+    assert best_array(np.ones((15, 200), bool), grid, 3) is None
+    assert best_array(np.zeros((15, 200), bool), grid, 3) is None
 
 
 def test_paving_fills_its_tinted_spots_but_not_a_lawn_island():

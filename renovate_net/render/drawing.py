@@ -14,22 +14,38 @@ from renovate_net.resize import resize_pair
 from renovate_net.simulator.renovation import RegionMissing, added_objects, resurfaced
 
 DETAIL_SIZE = 768   # long side (px) up to which the simulator draws detail_drawn materials
+OBJECT_SIZE = 1280  # long side (px) up to which added objects are drawn: a panel's frame and cells, a pool's coping
 
 
 def added_object_drawing(image: np.ndarray, labels: np.ndarray, request: RenovationRequest,
                          layout_size: int) -> tuple[np.ndarray, np.ndarray]:
     """(placement HxW, drawn HxWx3 uint8) at the photo's size: where the request's added objects stand and the
-    photo with them drawn, laid out on the photo resized to `layout_size`, as the generator's training photos
-    were (its contract's layout size). A photo with no room for one is a one-line UserError."""
-    small, small_labels = resize_pair(image, labels, layout_size)
+    photo with them drawn (and their contact shadows), the photo's own pixels elsewhere. The simulator lays
+    objects out in metres, so they are drawn at the photo's own resolution (up to OBJECT_SIZE, never below the
+    generator's `layout_size`), sharp where the compositor pastes their detail. A photo with no room for one is a
+    one-line UserError."""
+    height, width = labels.shape
+    size = max(layout_size, min(max(height, width), OBJECT_SIZE))
+    small, small_labels = (image, labels) if max(height, width) <= size else resize_pair(image, labels, size)
     try:
         objects = added_objects(small, small_labels, request)
     except RegionMissing as missing:
-        raise UserError(f"--type {missing.type_id}: {missing.reason} in this photo; use a photo that shows more "
-                        f"of the house and its surroundings, or leave {missing.type_id} out") from None
-    size = image.shape[1::-1]
+        raise UserError(f"--type {missing.type_id}: {missing.reason} in this photo; {_advice(missing.type_id)}, "
+                        f"or leave {missing.type_id} out") from None
+    if small is image:
+        return objects.placement, objects.after
+    size = (width, height)
+    drawn = np.array(Image.fromarray(objects.after).resize(size, Image.Resampling.BILINEAR))
+    touched = np.array(Image.fromarray(objects.edit_mask).resize(size, Image.Resampling.BILINEAR)) > 0
     return (np.array(Image.fromarray(objects.placement).resize(size, Image.Resampling.NEAREST)),
-            np.array(Image.fromarray(objects.after).resize(size, Image.Resampling.BILINEAR)))
+            np.where(touched[..., None], drawn, image))
+
+
+def _advice(type_id: str) -> str:
+    """What photo would show room for the object."""
+    if type_id == "pool":
+        return "a photo of the back garden shows where a pool could go"
+    return "use a photo that shows more of the house and its surroundings"
 
 
 def detail_drawing(image: np.ndarray, labels: np.ndarray,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
 from PIL import Image
@@ -25,6 +26,7 @@ from renovate_net.request import RenovationRequest
 from renovate_net.resize import working_size
 
 GENERATOR = "renovate-net"
+SHADOW_DRAWN = 0.05  # of the photo's long side: how far from an added object its drawn shadow is laid in
 SEGMENTER = "facade-segmenter"
 
 
@@ -38,6 +40,14 @@ class Rendered:
 
 def _resized(array: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
     return np.array(Image.fromarray(array).resize(size, resample))
+
+
+def _cover(image: np.ndarray, placement: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+    """Where the drawing of added objects is laid in at full size: the objects, and what the drawing changes
+    within SHADOW_DRAWN of them (their contact shadows)."""
+    reach = 2 * max(1, round(SHADOW_DRAWN * max(placement.shape))) + 1
+    near = cv2.dilate((placement > 0).astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
+    return ((placement > 0) | (near & (drawn != image).any(axis=-1))).astype(np.float32)
 
 
 class Renovator:
@@ -117,7 +127,7 @@ class Renovator:
         out = self.generator(*inputs.to(self.device))
         rgb, alpha = out["rgb"][0].float().cpu(), out["alpha"][0].float().cpu()
         seen = inputs.before[0]
-        drawing = None if inputs.sketch is None else (drawn, inputs.sketch[0], (placement > 0).astype(np.float32))
+        drawing = None if inputs.sketch is None else (drawn, inputs.sketch[0], _cover(image, placement, drawn))
         gate = shadow = None
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)

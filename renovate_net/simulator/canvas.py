@@ -58,6 +58,15 @@ def exposure(scene: Scene) -> np.ndarray:
     return (level * cast / cast.mean()).astype(np.float32)
 
 
+def sky_seen(scene: Scene, elevation: np.ndarray) -> np.ndarray:
+    """Linear RGB of the photo's sky at an elevation (radians; HxW): paler and brighter toward the horizon, as a
+    clear sky is, the photo's own sky colour overhead (what water and glass mirror)."""
+    sky = scene.sky_colour
+    pale = np.full(3, float(luminance(sky)) * 1.25, np.float32) * 0.6 + sky * 0.4
+    share = np.sqrt(np.clip(elevation / (np.pi / 2), 0.0, 1.0))[..., None]
+    return (pale + (sky - pale) * share).astype(np.float32)
+
+
 def relight(scene: Scene, albedo: np.ndarray, light: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """New surface = albedo x the photo's shading x exposure, softened and with the photo's noise (sRGB)."""
     albedo = cv2.GaussianBlur(albedo, (0, 0), 0.5)  # a camera never resolves a texture perfectly sharp

@@ -1,12 +1,14 @@
 """Additive renovation: a rectangular in-ground pool with stone coping, in the garden.
 
-The pool is a rectangle on the ground plane (see `scene.ground_coords`), so it appears as a trapezoid in
-perspective. It is placed where its whole footprint lies on free ground, at least 80 % of it lawn
-(a pool goes in a garden), else flat free ground as near the house as it fits (a paved front yard: what most
-street-side photos show, rather than the street in front of it). The water mixes
-the liner colour, darker towards the deep end, with the photo's sky by a Fresnel term that grows with
-distance (grazing view), with ripples; the far inner wall shows as a dark band under the coping, and the
-sun-side wall shades the water next to it. The coping is stone slabs lit by the ground's own shading.
+The pool is laid out in metres on the ground seen from above (`garden.ground_map`): 8 x 4 m of water with 35 cm
+of coping, smaller (down to 4 x 2 m) when the garden is, kept 30 cm inside the lawn or bed it is dug into, never
+on paving (the street, a pavement, the driveway), water, or anything standing on the ground; wholly in frame and
+near enough to read as a pool rather than a strip. Of the places where it fits, it goes where the garden is
+widest around it, as a garden is laid out. Its outline is then drawn through the ground plane's homography, so
+it shows the camera's foreshortening. The water mixes the liner colour, darker towards the deep end, with the
+photo's sky by a Fresnel term that grows with distance (grazing view), with ripples; the far inner wall shows as
+a dark band under the coping, and the sun-side wall shades the water next to it. The coping is stone slabs lit
+by the ground's own shading. A photo with no garden ground is refused with the advice to show the back garden.
 """
 from __future__ import annotations
 
@@ -14,111 +16,141 @@ import cv2
 import numpy as np
 
 from renovate_net.catalog import Material
-from renovate_net.simulator import textures
-from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, feather
-from renovate_net.simulator.scene import CAMERA_HEIGHT_M, bbox, channel_extremes, ground_coords, shading, to_linear, to_srgb
 from renovate_net.request import Choice
+from renovate_net.simulator import textures
+from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, sky_seen
+from renovate_net.simulator.garden import GroundMap, garden, ground_map
+from renovate_net.simulator.geometry import coverage, erode_m, footprint, to_image, to_plane
+from renovate_net.simulator.scene import CAMERA_HEIGHT_M, shading, to_linear, to_srgb
 
 COPING_M = 0.35
+CLEARANCE_M = 0.3
+HOLES_M = 0.5        # gaps in the lawn's mask narrower than this are closed
+SIZES = ((8.0, 4.0), (7.0, 3.5), (6.0, 3.0), (5.0, 2.5), (4.0, 2.0))  # water, metres: length x width
+MIN_ROWS = 0.02      # of the photo's height: a pool drawn thinner than this reads as a strip
 STONE = {"bluestone": (92, 96, 102), "white-stone": (214, 208, 194)}
 
 
-def _site(canvas: Canvas, rng: np.random.Generator):
-    """A spot on free lawn for a pool of a random size, else (most front-garden photos show a paved yard or
-    a lawn too narrow for one) on flat free ground: (x, near depth, length, depth (metres), the ground's
-    x and depth maps, the footprint with coping) or None."""
-    scene = canvas.scene
-    h, w = scene.labels.shape
-    below = np.arange(h)[:, None] > max(scene.horizon_y + 3, scene.base_y)
-    # Segmenters often call a lawn vegetation: flat green in front of the house counts as garden too.
-    ground = (canvas.free("ground") | canvas.free("vegetation")) & below
-    if ground.sum() < 0.01 * ground.size:
+def _site(canvas: Canvas, rng: np.random.Generator) -> tuple[GroundMap, float, float, float, float] | None:
+    """(ground map, x of the centre, z of the near water edge, the water's extent across the view and ahead) in
+    metres, or None. Larger pools first; each with its long side across the view, else running away from it."""
+    ground = ground_map(canvas, garden(canvas))
+    if ground is None or not ground.garden.any():
         return None
-    rgb = cv2.GaussianBlur(scene.image, (0, 0), 2.0)  # judge colour, not grass blades
-    brightest, darkest = channel_extremes(rgb)
-    saturation = (brightest - darkest) / np.maximum(brightest, 1e-3)
-    gray = scene.image.mean(axis=2)
-    texture = np.sqrt(np.maximum(cv2.blur(gray * gray, (7, 7)) - cv2.blur(gray, (7, 7)) ** 2, 0))
-    flat = ground & (canvas.free("ground") | (texture < 0.05))  # green 'vegetation' must be flat, not a bush
-    lawn = flat & (rgb[..., 1] - 0.5 * (rgb[..., 0] + rgb[..., 2]) > 0.03) & (saturation > 0.2)
-    coords = ground_coords(scene, slice(0, h), slice(0, w))
-    x_m, z_m = coords.u / scene.px_per_m, coords.v / scene.px_per_m
-    for surface in (lawn, flat):
-        if surface.sum() < 0.01 * surface.size:
+    grid = ground.grid
+    holes = int(HOLES_M * grid.res) | 1  # a shadow, a sprinkler, a stepping stone: still the lawn
+    lawn = cv2.morphologyEx(ground.garden.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((holes, holes), np.uint8)) > 0
+    free = erode_m(lawn, CLEARANCE_M, grid.res)
+    table = np.pad(np.cumsum(np.cumsum(free.astype(np.int32), 0), 1), ((1, 0), (1, 0)))
+    distance = _inside(free)
+    height = canvas.scene.labels.shape[0]
+    for across, ahead in (size[::turn] for size in SIZES for turn in (1, -1)):  # long side across, else ahead
+        rows, cols = int(np.ceil((ahead + 2 * COPING_M) * grid.res)), int(np.ceil((across + 2 * COPING_M) * grid.res))
+        if rows >= table.shape[0] or cols >= table.shape[1]:
             continue
-        sites = []
-        seeds = np.argwhere(surface)
-        for attempt in range(40):
-            y, x = seeds[rng.integers(len(seeds))]
-            view_width = w * z_m[y, x] / scene.focal  # metres of ground the photo shows at that distance
-            length = min(rng.uniform(6.0, 10.0), 0.6 * view_width) * (0.97 ** attempt)
-            depth = min(rng.uniform(3.0, 4.5), 0.6 * length)
-            xc, z_near = x_m[y, x], z_m[y, x] - depth / 2
-            outer = ((np.abs(x_m - xc) <= length / 2 + COPING_M) & (z_m >= z_near - COPING_M)
-                     & (z_m <= z_near + depth + COPING_M))
-            tall = np.count_nonzero(outer.any(axis=1))
-            if tall < max(8, 0.03 * h) or outer[:, [0, -1]].any() or outer[-1].any():
-                continue  # a far pool is a thin strip nobody could read as a pool; one cut by the frame too
-            if (outer & ~ground).sum() <= 0.01 * outer.sum() and (outer & surface).sum() >= 0.8 * outer.sum():
-                sites.append((xc, z_near, length, depth, x_m, z_m, outer))
-                if len(sites) == 4:
-                    break
-        if sites:  # of a few places that fit: on a lawn the one the photo shows largest; on paving the one
-            # nearest the house (the farthest from the camera), a yard rather than the street in front of it
-            return max(sites, key=(lambda site: site[-1].sum()) if surface is lawn else (lambda site: site[1]))
+        inside = table[rows:, cols:] - table[:-rows, cols:] - table[rows:, :-cols] + table[:-rows, :-cols]
+        near_z = grid.t0 + np.arange(inside.shape[0]) / grid.res + COPING_M
+        shown = canvas.scene.focal * CAMERA_HEIGHT_M * ahead / (near_z * (near_z + ahead))  # rows it spans
+        fits = (inside == rows * cols) & (shown >= MIN_ROWS * height)[:, None]
+        if not fits.any():
+            continue
+        score = distance[rows // 2:rows // 2 + fits.shape[0], cols // 2:cols // 2 + fits.shape[1]] * fits
+        candidates = np.argwhere(score >= 0.9 * score.max())
+        i, j = candidates[rng.integers(len(candidates))]
+        x_centre = grid.s0 + (j + cols / 2) / grid.res
+        return ground, float(x_centre), float(grid.t0 + i / grid.res + COPING_M), across, ahead
     return None
 
 
+def _inside(free: np.ndarray) -> np.ndarray:
+    """How far (cells) each free cell of the ground map is from the garden's edge."""
+    return cv2.distanceTransform(np.pad(free.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+
+
 def pool(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
-    """pool: water in the liner colour with coping, sunk into the lawn."""
+    """pool: water in the liner colour with coping, sunk into the garden."""
     site = _site(canvas, rng)
     if site is None:
-        raise RegionMissing("no free ground for a pool")
-    xc, z_near, length, depth, x_m, z_m, outer = site
+        raise RegionMissing("no garden ground in view for a pool")
+    ground, x_centre, z_near, length, width = site
     scene = canvas.scene
-    rows, cols = bbox(outer, pad=3)
-    x, z = x_m[rows, cols] - xc, z_m[rows, cols] - z_near
-    footprint = outer[rows, cols]
-    water = (np.abs(x) <= length / 2) & (z >= 0) & (z <= depth)
+    corners = to_image(ground.h, x_centre + np.array([-1, 1, 1, -1]) * (length / 2 + COPING_M),
+                       z_near + np.array([-COPING_M, -COPING_M, width + COPING_M, width + COPING_M]))
+    h, w = scene.labels.shape
+    x0, y0 = np.maximum(np.floor(corners.min(0)).astype(int) - 2, 0)
+    x1, y1 = np.minimum(np.ceil(corners.max(0)).astype(int) + 3, [w, h])
+    rows, cols = slice(y0, y1), slice(x0, x1)
+    x_m, z_m, _ = to_plane(ground.h, rows, cols)
+    x, z = x_m - x_centre, z_m - z_near
+    foot_x, foot_z = footprint(x_m), footprint(z_m)  # metres per pixel: edges are box-filtered, not stepped
+    inside = lambda margin: np.minimum((length / 2 + margin - np.abs(x)) / foot_x,
+                                       np.minimum(z + margin, width + margin - z) / foot_z)
+    outline, surface = coverage(inside(COPING_M)), coverage(inside(0.0))
+    footprint_mask = outline >= 0.5
+    water = surface > 0
+    outer = np.zeros((h, w), bool)
+    outer[rows, cols] = footprint_mask
     light = np.clip(shading(scene, outer, rows, cols, detail=0.1), 0.3, 1.6)
-    coords = ground_coords(scene, rows, cols)
+    k = scene.px_per_m
+    slabs = textures.SurfaceCoords(x_m * k, z_m * k, foot_x * k, foot_z * k)
     stone = STONE["white-stone" if material.id.startswith("white") else "bluestone"]
-    slabs = textures.SurfaceCoords(coords.u, coords.v, coords.foot_u, coords.foot_v)
-    coping = textures.pavers(slabs, stone, rng, scene.px_per_m * 0.2)  # 1 m x 0.5 m slabs
+    coping = textures.pavers(slabs, stone, rng, k * 0.2)  # 1 m x 0.5 m slabs
     coping_lin = to_linear(coping) * light[..., None] * exposure(scene)
-    water_lin = _water(scene, choice, rng, x, z, z_m[rows, cols], length, depth, light)
-    water_lin = _far_wall(scene, choice, water, water_lin, z_near + depth)
-    linear = np.where(water[..., None], water_lin, coping_lin)
+    water_lin = _water(scene, choice, rng, x, z, z_m, length, width, light)
+    water_lin = _inner_walls(scene, choice, water_lin, x_m, z_m, (x_centre, z_near, length, width))
+    linear = coping_lin + (water_lin - coping_lin) * surface[..., None]
     rgb = to_srgb(linear) + rng.normal(0.0, scene.noise, linear.shape).astype(np.float32)
-    canvas.paint(rows, cols, rgb, feather(footprint, 0.5))
-    canvas.occupied[rows, cols] |= footprint
+    canvas.paint(rows, cols, rgb, outline)
+    canvas.occupied[rows, cols] |= footprint_mask
 
 
 def _water(scene, choice: Choice, rng, x, z, distance, length, depth, light) -> np.ndarray:
-    """Linear RGB of the water surface over the crop (valid where the water is); `distance` in metres."""
+    """Linear RGB of the water surface over the crop (valid where the water is); `distance` in metres. Ripples
+    are waves on the water in metres (so the view foreshortens them), tilting the mirrored sky: paler where it
+    mirrors the sky near the horizon (the far water), deeper where it mirrors the sky overhead."""
     liner = to_linear(np.asarray(choice.colour, np.float32) / 255.0)
     deep_axis = x / length + 0.5 if rng.random() < 0.5 else z / depth  # where the deep end is
     body = liner * (1.0 - 0.4 * np.clip(deep_axis, 0, 1))[..., None] * exposure(scene)
-    incidence = np.arctan2(np.maximum(distance, 0.5), CAMERA_HEIGHT_M)  # from the surface normal
-    fresnel = 0.02 + 0.98 * (1.0 - np.cos(incidence)) ** 5  # Schlick: far water mirrors the sky
-    h, w = x.shape
-    ripple = 0.5 * textures.value_noise(rng, (h, w), 3.0) + 0.5 * textures.value_noise(rng, (h, w), 9.0)
-    fresnel = np.clip(fresnel * (1.0 + 0.35 * ripple), 0.0, 0.9)[..., None]
-    surface = body * (1.0 + 0.08 * ripple)[..., None] * (1 - fresnel) + scene.sky_colour * fresnel
+    ripple = _waves(rng, x, z)
+    incidence = np.arctan2(np.maximum(distance, 0.5), CAMERA_HEIGHT_M) - 0.06 * ripple  # from the normal
+    fresnel = np.clip(0.02 + 0.98 * (1.0 - np.cos(incidence)) ** 5, 0.0, 0.9)[..., None]
+    mirrored = sky_seen(scene, np.pi / 2 - incidence)
+    surface = body * (1.0 + 0.06 * ripple)[..., None] * (1 - fresnel) + mirrored * fresnel
     from_sun_wall = (x / length + 0.5) if scene.light_x < 0 else (0.5 - x / length)
     shade = 1.0 - 0.35 * np.clip(1.0 - from_sun_wall * length / 0.5, 0.0, 1.0)  # its wall shades 0.5 m
+    rim = np.minimum(np.minimum(x + length / 2, length / 2 - x), z)  # metres from the near and side walls
+    shade = shade * (1.0 - 0.3 * np.clip(1.0 - rim / 0.12, 0.0, 1.0))  # the coping's lip shades the water
     return surface * shade[..., None] * np.clip(light, 0.6, 1.3)[..., None] ** 0.5
 
 
-def _far_wall(scene, choice: Choice, water: np.ndarray, surface: np.ndarray, far: float) -> np.ndarray:
-    """The far inner wall faces the camera, so it shows as a vertical band under the far coping, much
-    taller than the ground plane's foreshortening: a dark waterline tile band (10 cm), then the lit liner
-    seen through the water (to 70 cm down), the strongest cue that the pool is sunk into the ground."""
-    h, w = water.shape
-    top = np.where(water.any(axis=0), water.argmax(axis=0), h)  # first water row per column
-    metres_down = (np.arange(h)[:, None] - top[None, :]) * far / scene.focal
+def _waves(rng: np.random.Generator, x: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Small wind waves in about [-1, 1]: a few crossing swells 0.3-1.2 m long, in ground metres."""
+    total = np.zeros_like(x)
+    for _ in range(4):
+        angle, length, phase = rng.uniform(0, np.pi), rng.uniform(0.3, 1.2), rng.uniform(0, 2 * np.pi)
+        total += np.sin(2 * np.pi * (np.cos(angle) * x + np.sin(angle) * z) / length + phase)
+    return total / 2.0
+
+
+def _inner_walls(scene, choice: Choice, surface: np.ndarray, x_m: np.ndarray, z_m: np.ndarray,
+                 pool: tuple[float, float, float, float]) -> np.ndarray:
+    """The inner walls the camera looks down onto, seen through the water: the far wall, and a side wall when
+    the camera stands inside its line. A ray that meets the water at horizontal distance r from the camera
+    meets a wall at distance R below the rim by d = h (R / r - 1) (h: the camera height); the nearest wall is the
+    one it meets. Within 10 cm of the rim it shows the dark waterline tiles, then the lit liner to 70 cm down,
+    then the floor (the water's own colour): the strongest cue that the pool is sunk into the ground."""
+    x_centre, z_near, length, width = pool
+    depth = np.full(x_m.shape, np.inf, np.float32)
+    far = z_m > 0
+    depth[far] = CAMERA_HEIGHT_M * ((z_near + width) / z_m[far] - 1.0)
+    for wall in (x_centre - length / 2, x_centre + length / 2):
+        if wall * (x_centre - wall) > 0:  # the camera (x = 0) and the water are on the same side of this wall
+            beside = x_m * wall > 0
+            side = np.full(x_m.shape, np.inf, np.float32)
+            side[beside] = CAMERA_HEIGHT_M * (wall / x_m[beside] - 1.0)
+            depth = np.minimum(depth, np.where(side >= 0, side, np.inf))
     liner = to_linear(np.asarray(choice.colour, np.float32) / 255.0) * exposure(scene)
     tiles = 0.25 * liner + np.array([0.02, 0.03, 0.04], np.float32) * exposure(scene)
-    face = np.where((metres_down < 0.1)[..., None], tiles, 0.55 * liner * 1.3 + 0.45 * surface)
-    blend = np.clip((0.7 - metres_down) / 0.2, 0.0, 1.0) * water
+    face = np.where((depth < 0.1)[..., None], tiles, 0.55 * liner * 1.3 + 0.45 * surface)
+    blend = np.clip((0.7 - depth) / 0.2, 0.0, 1.0) * (depth >= 0)
     return surface + (face - surface) * blend[..., None]

@@ -157,7 +157,7 @@ def bbox(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice]:
             slice(max(cols[0] - pad, 0), min(cols[-1] + pad + 1, w)))
 
 
-def _line_angle(gray: np.ndarray, mask: np.ndarray) -> tuple[float, float, float, float] | None:
+def line_angle(gray: np.ndarray, mask: np.ndarray) -> tuple[float, float, float, float] | None:
     """Dominant near-horizontal line angle (radians) of strong edges in `mask`, with their weight and centroid."""
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
@@ -188,7 +188,7 @@ def facade_coords(scene: Scene, mask: np.ndarray, rows: slice, cols: slice) -> S
     centre = w / 2.0
     left = crop.copy(); left[:, w // 2:] = False
     right = crop.copy(); right[:, :w // 2] = False
-    fits = [_line_angle(gray, half) for half in (left, right)]
+    fits = [line_angle(gray, half) for half in (left, right)]
     if all(fits) and abs(fits[0][0] - fits[1][0]) > np.radians(1.5):
         (a1, _, x1, y1), (a2, _, x2, y2) = fits
         t1, t2 = np.tan(a1), np.tan(a2)

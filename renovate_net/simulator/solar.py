@@ -1,11 +1,12 @@
-"""Additive renovation: solar panels in rows on the roof plane.
+"""Additive renovation: solar panels at their real size, laid on each roof plane through its perspective.
 
-Panels (1.05 x 1.75 m, portrait) are laid on a grid aligned with the roof's eave lines, from the eave up,
-keeping only whole panels that sit inside the roof with a 25 cm margin, the longest run per row
-(landscape when that fits more). Each
-panel has an aluminium frame, a cell grid (faint on all-black mono, visible on blue poly with crystal
-flakes), and reflects the photo's sky (more near the top of the array, varying smoothly), and casts a
-thin contact shadow on the roof below it, offset away from the sun.
+Every roof plane the photo shows (`roofplanes`) gets the packing of whole 1.72 x 1.13 m panels that fits it best
+(`panel_layout`); a plane that holds fewer than four is left bare, and a photo where none holds four is refused.
+Each panel is drawn from its plane coordinates at the canvas's own resolution: an aluminium frame, a cell grid
+(faint on all-black mono, a white backsheet between blue poly cells), the cells' colour under the roof's light,
+and the sky mirrored by the glass by the Fresnel law, so panels seen obliquely (higher up a roof seen from the
+street) show more of the photo's sky. The panels stand a few centimetres off the roof: a thin shadow falls on the
+roof below them and away from the sun.
 """
 from __future__ import annotations
 
@@ -13,131 +14,175 @@ import cv2
 import numpy as np
 
 from renovate_net.catalog import Material
-from renovate_net.simulator import textures
-from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, feather
-from renovate_net.simulator.resurface import ROOF_FORESHORTENING
-from renovate_net.simulator.scene import bbox, components, facade_coords, shading, to_linear, to_srgb
 from renovate_net.request import Choice
+from renovate_net.simulator import textures
+from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, sky_seen
+from renovate_net.simulator.geometry import Camera, coverage, footprint, rectify, to_plane
+from renovate_net.simulator.panel_layout import GAP, Array, best_array, free_area
+from renovate_net.simulator.resurface import foliage
+from renovate_net.simulator.roofplanes import RoofPlane, roof_planes
+from renovate_net.simulator.scene import luminance, to_linear, to_srgb
 
-PANEL_W, PANEL_H, MARGIN = 1.05, 1.75, 0.25  # metres
-
-
-def _rectangle(full: np.ndarray) -> np.ndarray:
-    """The largest block of whole panels (grid row 0 at the eave) made of the first rows, from the lowest
-    row with two panels up, that share a column range: arrays are installed as neat rectangles."""
-    chosen = np.zeros_like(full)
-    rows = [r for r in range(full.shape[0]) if full[r].sum() >= 2]
-    if not rows:
-        return chosen
-    best, common = (0, 0, 0, 0), np.ones(full.shape[1], bool)
-    for count, r in enumerate(range(rows[0], full.shape[0]), start=1):
-        common &= full[r]
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], common.astype(np.int8), [0]])))
-        length, start = max(((b - a, a) for a, b in zip(edges[::2], edges[1::2])), default=(0, 0))
-        if length < 2:
-            break
-        if count * length > best[0]:
-            best = (count * length, rows[0], count, (start, length))
-    if best[0]:
-        _, first, count, (start, length) = best
-        chosen[first:first + count, start:start + length] = True
-    return chosen
-
-
-def _layout(inside: np.ndarray, u: np.ndarray, v: np.ndarray, pw: float, ph: float, rows: int,
-            rng: np.random.Generator) -> tuple[np.ndarray, float, float]:
-    """The pixels of whole panels inside `inside`, on a grid from the eave up, best of a few grid phases;
-    with the grid's origin (u, v) so frames can be drawn on it."""
-    best, best_phase, best_v0 = np.zeros_like(inside), 0.0, 0.0
-    for lift in (0.0, ph / 3, 2 * ph / 3):
-        v0 = float(v[inside].max()) - lift
-        row = np.floor((v0 - v) / ph).astype(np.int64)
-        valid = (row >= 0) & (row < rows + 2)
-        if not valid.any():  # a roof sliver thinner than the lift: no grid row starts on it
-            continue
-        for phase in rng.uniform(0.0, pw, 3):
-            col = np.floor((u - phase) / pw).astype(np.int64)
-            col -= col[valid].min()
-            width = int(col[valid].max()) + 1
-            key = np.where(valid, row * width + col, 0)
-            total = np.bincount(key[valid], minlength=(rows + 2) * width)
-            full = (np.bincount(key[valid & inside], minlength=total.size) == total) & (total > 0)
-            grid = _rectangle(full.reshape(rows + 2, width))
-            grid[np.cumsum(grid.any(axis=1)) > rows] = False  # at most `rows` rows
-            chosen = grid.ravel()[key] & valid
-            if chosen.sum() > best.sum():
-                best, best_phase, best_v0 = chosen, float(phase), v0
-    return best, best_phase, best_v0
+MIN_PANELS = 4
+FRAME = 0.035        # metres of aluminium frame
+CELLS = (6, 10)      # cells across the short and the long side
+STANDOFF = 0.08      # metres between the roof and the panels' underside: the reach of their contact shadow
 
 
 def solar_panels(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
-    """solar-panels: a rectangular array on the largest roof part, with its contact shadow."""
+    """solar-panels: an array on every roof plane that holds four panels or more, with their contact shadow."""
     scene = canvas.scene
-    parts = components(canvas.free("roof"), int(0.002 * scene.labels.size))
-    if not parts:
-        raise RegionMissing("no roof")
-    part = max(parts, key=lambda p: p[0].sum())[0]
-    rows, cols = bbox(part, pad=4)
-    c = facade_coords(scene, part, rows, cols)
-    u, v = c.u, c.v / ROOF_FORESHORTENING
-    k = scene.px_per_m
-    margin = max(1, int(round(MARGIN * k * ROOF_FORESHORTENING)))
-    inside = cv2.erode(part[rows, cols].astype(np.uint8), np.ones((2 * margin + 1, 2 * margin + 1), np.uint8)) > 0
-    if inside.sum() < 20:
-        raise RegionMissing("roof too small for panels")
-    if PANEL_W * k * ROOF_FORESHORTENING < 3:
-        raise RegionMissing("roof too far away for panels")
-    max_rows = int(rng.integers(2, 6))
-    layouts = [(*_layout(inside, u, v, pw * k, ph * k, max_rows, rng), pw * k, ph * k)
-               for pw, ph in ((PANEL_W, PANEL_H), (PANEL_H, PANEL_W))]  # portrait, else landscape
-    array, phase, v0, pw, ph = max(layouts, key=lambda layout: layout[0].sum())
-    if not array.any():
-        raise RegionMissing("no room for two panels side by side")
-    _draw(canvas, choice, material, rng, rows, cols, c, u - phase, v0 - v, array, pw, ph)
-    _shadow(canvas, rows, cols, part, array, k)
-    full = np.zeros_like(part)
-    full[rows, cols] = array
-    canvas.occupied |= full
+    leaves = foliage(canvas)
+    roof = canvas.free("roof") & ~leaves
+    if roof.sum() < 30:
+        raise RegionMissing("no roof in view for solar panels")
+    max_rows = int(rng.integers(3, 8))
+    planes = roof_planes(scene, roof, leaves | scene.region("vegetation"))
+    candidates = [(plane, _array(plane, plane.mask, max_rows)) for plane in planes]
+    candidates = sorted(((p, a) for p, a in candidates if a is not None), key=lambda c: -c[1].count)
+    covered = np.zeros(roof.shape, bool)  # roof surface already given an array
+    for plane, array in candidates:
+        if (plane.region & covered).sum() > 0.3 * plane.region.sum():
+            continue  # another reading of a roof surface that has its array
+        if canvas.occupied.any():
+            array = _array(plane, plane.mask & ~rectify(canvas.occupied, plane.h, plane.grid), max_rows)
+        if array is not None:
+            _draw(canvas, plane, array, roof, choice, material, rng)
+            covered |= plane.region
+    if not covered.any():
+        raise RegionMissing("no roof plane in view holds four whole solar panels")
 
 
-def _draw(canvas, choice, material, rng, rows, cols, c, u, v, array, pw, ph) -> None:
-    """Frames, cell grid (6 x 10 cells), colour and flakes, then the photo's light and sky reflection."""
-    scene = canvas.scene
-    k = scene.px_per_m
-    across, down = (6, 10) if pw < ph else (10, 6)
+def _array(plane: RoofPlane, mask: np.ndarray, max_rows: int) -> Array | None:
+    """The plane's best block of panels on `mask` (its rectified free roof), None under MIN_PANELS."""
+    array = best_array(free_area(mask, plane.grid), plane.grid, max_rows)
+    return array if array is not None and array.count >= MIN_PANELS else None
+
+
+def _crop(plane: RoofPlane, array: Array, shape: tuple[int, int]) -> tuple[slice, slice] | None:
+    """Image rows and columns around the array's panels (and their shadow), None if none is in the photo."""
+    s, t = array.corners()
+    pad = 0.2
+    s = np.concatenate([s.min(1) - pad, s.max(1) + pad, s.max(1) + pad, s.min(1) - pad])
+    t = np.concatenate([t.min(1) - pad, t.min(1) - pad, t.max(1) + pad, t.max(1) + pad])
+    points = np.stack([s, t, np.ones_like(s)], 1) @ plane.h.T
+    xy = points[:, :2] / points[:, 2:3]
+    h, w = shape
+    x0, y0 = np.floor(xy.min(0)).astype(int)
+    x1, y1 = np.ceil(xy.max(0)).astype(int) + 1
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    return (slice(y0, y1), slice(x0, x1)) if x1 > x0 and y1 > y0 else None
+
+
+def panel_alpha(s: np.ndarray, t: np.ndarray, foot_s: np.ndarray, foot_t: np.ndarray,
+                array: Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(alpha, ls, lt): how much of each pixel the array's panels cover (box-filtered edges, a gap between
+    panels), and each pixel's position (metres) inside its panel cell, from the panel's lower left corner."""
+    pitch_s, pitch_t = array.width + GAP, array.height + GAP
+    col = np.floor((s - array.s0) / pitch_s).astype(np.int64)
+    row = np.floor((t - array.t0) / pitch_t).astype(np.int64)
+    ls, lt = s - array.s0 - col * pitch_s, t - array.t0 - row * pitch_t
+    cells = np.asarray(array.cells).reshape(-1, 2)
+    r0, c0 = cells.min(0) - 1
+    table = np.zeros(tuple(cells.max(0) - cells.min(0) + 3), bool)
+    table[cells[:, 0] - r0, cells[:, 1] - c0] = True
+
+    def chosen(dr: int, dc: int) -> np.ndarray:
+        r, c = row + dr - r0, col + dc - c0
+        ok = (r >= 0) & (r < table.shape[0]) & (c >= 0) & (c < table.shape[1])
+        return ok & table[np.clip(r, 0, table.shape[0] - 1), np.clip(c, 0, table.shape[1] - 1)]
+
+    inside = np.minimum(np.minimum(ls, array.width - ls) / foot_s, np.minimum(lt, array.height - lt) / foot_t)
+    distance = np.where(chosen(0, 0), inside, -np.inf)
+    t_inside = (lt >= 0) & (lt <= array.height)
+    s_inside = (ls >= 0) & (ls <= array.width)
+    for dc, gap in ((-1, ls + GAP), (1, pitch_s - ls)):
+        distance = np.where(chosen(0, dc) & t_inside, np.maximum(distance, -gap / foot_s), distance)
+    for dr, gap in ((-1, lt + GAP), (1, pitch_t - lt)):
+        distance = np.where(chosen(dr, 0) & s_inside, np.maximum(distance, -gap / foot_t), distance)
+    return coverage(distance), ls, lt
+
+
+def _surface(array: Array, ls: np.ndarray, lt: np.ndarray, foot_s: np.ndarray, foot_t: np.ndarray,
+             material: Material, colour: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(albedo, frame share) of the panels in linear RGB: cells with their grid, then the frame over them."""
+    across, up = CELLS if array.width < array.height else CELLS[::-1]
     poly = material.texture == "solar-poly"
-    frame = np.maximum(textures.joint_coverage(u, pw, 0.07 * k, c.foot_u),
-                       textures.joint_coverage(v, ph, 0.07 * k, np.asarray(c.foot_v) / ROOF_FORESHORTENING))
-    grid = np.maximum(textures.joint_coverage(u, pw / across, 0.006 * k, c.foot_u),
-                      textures.joint_coverage(v, ph / down, 0.006 * k, np.asarray(c.foot_v) / ROOF_FORESHORTENING))
-    base = to_linear(np.asarray(choice.colour, np.float32) / 255.0)
-    cells = base * (1.0 + (0.08 if poly else 0.02) * textures.fbm(rng, u.shape, 2.0, 2))[..., None]
-    if poly:  # polycrystalline flakes: per-cell tone and a glittery fine pattern
-        flake = textures.cell_random(rng, np.floor(u / (pw / across)), np.floor(v / (ph / down))) - 0.5
-        cells = cells * (1.0 + 0.18 * flake)[..., None]
-    grid_colour = np.array([0.55, 0.57, 0.6] if poly else [0.06, 0.06, 0.07], np.float32)
-    cells = cells + (grid_colour - cells) * (grid * (0.6 if poly else 0.3))[..., None]
-    frame_colour = np.array([0.02, 0.02, 0.025] if material.id == "all-black-mono" else [0.35, 0.36, 0.38], np.float32)
-    surface = cells + (frame_colour - cells) * frame[..., None]
-    full = np.zeros(scene.labels.shape, bool)
-    full[rows, cols] = array
-    light = 1.0 + 0.5 * (np.clip(shading(scene, full, rows, cols, 0.0), 0.3, 2.0) - 1.0)
-    h, w = u.shape
-    gradient = np.linspace(1.0, 0.4, h, dtype=np.float32)[:, None] * (1 + 0.3 * textures.value_noise(rng, (h, w), w / 2))
-    reflect = np.clip(0.12 * gradient, 0.02, 0.25)[..., None]
-    linear = surface * light[..., None] * exposure(scene) * (1 - reflect) + reflect * scene.sky_colour * 1.2
-    rgb = to_srgb(linear) + rng.normal(0.0, scene.noise, linear.shape).astype(np.float32)
-    canvas.paint(rows, cols, rgb, feather(array, 0.5))
+    inner_s, inner_t = ls - FRAME, lt - FRAME
+    cell_s, cell_t = (array.width - 2 * FRAME) / across, (array.height - 2 * FRAME) / up
+    lines = np.maximum(textures.joint_coverage(inner_s, cell_s, 0.004, foot_s),
+                       textures.joint_coverage(inner_t, cell_t, 0.004, foot_t))
+    base = colour * (1.0 + (0.06 if poly else 0.02) * textures.fbm(rng, ls.shape, 6.0, 2))[..., None]
+    if poly:  # polycrystalline flakes: each cell a slightly different tone
+        flake = textures.cell_random(rng, np.floor(inner_s / cell_s).astype(np.int64),
+                                     np.floor(inner_t / cell_t).astype(np.int64)) - 0.5
+        base = base * (1.0 + 0.2 * flake)[..., None]
+    backsheet = np.array([0.55, 0.56, 0.58] if poly else [0.03, 0.03, 0.035], np.float32)
+    cells = base + (backsheet - base) * (lines * (0.8 if poly else 0.5))[..., None]
+    edge = np.minimum(np.minimum(ls, array.width - ls) / foot_s, np.minimum(lt, array.height - lt) / foot_t)
+    frame = np.clip(FRAME / np.minimum(foot_s, foot_t) - edge + 0.5, 0.0, 1.0)
+    frame_colour = np.array([0.015, 0.015, 0.018] if material.id == "all-black-mono" else [0.42, 0.43, 0.45],
+                            np.float32)
+    return cells + (frame_colour - cells) * frame[..., None], frame
 
 
-def _shadow(canvas: Canvas, rows, cols, part, array, k) -> None:
-    """Panels stand about 10 cm off the roof: a thin soft shadow below them, shifted away from the sun."""
+def _draw(canvas: Canvas, plane: RoofPlane, array: Array, roof: np.ndarray, choice: Choice, material: Material,
+          rng: np.random.Generator) -> None:
+    """The array's panels over the roof in view (a tree in front stays in front), lit like the roof and mirroring
+    the sky, with their contact shadow."""
     scene = canvas.scene
-    drop = max(1.0, 0.12 * k * ROOF_FORESHORTENING)
-    shift = np.float32([[1, 0, -scene.light_x * drop], [0, 1, drop]])
-    cast = cv2.warpAffine(array.astype(np.float32), shift, array.shape[::-1])
-    cast = cv2.GaussianBlur(cast, (0, 0), max(0.6, drop / 2))
-    roof = part[rows, cols] & ~array
-    factor = np.where(roof, 1.0 - 0.45 * np.clip(cast, 0, 1), 1.0).astype(np.float32)
+    crop = _crop(plane, array, scene.labels.shape)
+    if crop is None:
+        return
+    rows, cols = crop
+    s, t, valid = to_plane(plane.h, rows, cols)
+    foot_s, foot_t = footprint(s), footprint(t)
+    alpha, ls, lt = panel_alpha(s, t, foot_s, foot_t, array)
+    alpha *= valid & cv2.dilate(roof[rows, cols].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    colour = to_linear(np.asarray(choice.colour, np.float32) / 255.0)
+    albedo, frame = _surface(array, ls, lt, foot_s, foot_t, material, colour, rng)
+    light = _roof_light(scene, plane.region)
+    mirror = _reflection(scene, plane, rows, cols, rng)
+    glass = np.where(frame[..., None] > 0.5, 0.3, 1.0)  # the frame's anodised aluminium mirrors less than glass
+    linear = albedo * light * exposure(scene) * (1.0 - mirror[1] * glass) + mirror[0] * mirror[1] * glass
+    rgb = to_srgb(linear) + rng.normal(0.0, scene.noise, linear.shape).astype(np.float32)
+    _shadow(canvas, plane, array, rows, cols, s, t, foot_s, foot_t, alpha)
+    canvas.paint(rows, cols, rgb, alpha)
+    canvas.occupied[rows, cols] |= alpha >= 0.5
+
+
+def _roof_light(scene, region: np.ndarray) -> float:
+    """How lit the plane is: its roof's median luminance against the photo's well-lit roofs and walls."""
+    y = luminance(scene.linear)
+    lit = np.percentile(y[scene.region("roof") | scene.region("wall")], 80)
+    return float(np.clip(np.median(y[region]) / max(lit, 1e-3) * 1.6, 0.35, 1.3))
+
+
+def _reflection(scene, plane: RoofPlane, rows: slice, cols: slice,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(sky colour mirrored, Fresnel reflectance) per pixel: Schlick's law for glass (n = 1.5) on the angle between
+    the view and the panel's normal; the mirrored sky paler toward the horizon, with soft cloud variation."""
+    camera = Camera.of(scene)
+    yy, xx = np.mgrid[rows, cols].astype(np.float32)
+    view = np.stack([(xx - camera.cx) / camera.focal, -(yy - camera.cy) / camera.focal, np.ones_like(xx)], -1)
+    view /= np.linalg.norm(view, axis=-1, keepdims=True)
+    normal = -plane.plane.normal.astype(np.float32)
+    cosine = np.clip(-(view @ normal), 0.0, 1.0)
+    fresnel = 0.04 + 0.96 * (1.0 - cosine) ** 5
+    bounced = view + 2.0 * cosine[..., None] * normal
+    colour = sky_seen(scene, np.arcsin(np.clip(bounced[..., 1], 0.0, 1.0)))
+    clouds = 1.0 + 0.12 * textures.value_noise(rng, xx.shape, max(8.0, xx.shape[1] / 6))
+    return colour * clouds[..., None], (0.85 * fresnel)[..., None]
+
+
+def _shadow(canvas: Canvas, plane: RoofPlane, array: Array, rows: slice, cols: slice, s: np.ndarray,
+            t: np.ndarray, foot_s: np.ndarray, foot_t: np.ndarray, alpha: np.ndarray) -> None:
+    """The panels' shadow on the roof around them: down the slope and away from the sun, softened."""
+    scene = canvas.scene
+    shift_s = -scene.light_x * 1.5 * STANDOFF
+    cast, _, _ = panel_alpha(s - shift_s, t + 1.5 * STANDOFF, foot_s, foot_t, array)
+    cast = cv2.GaussianBlur(cast, (0, 0), 0.8)
+    roof = scene.region("roof")[rows, cols] & (alpha < 1.0)
+    factor = np.where(roof, 1.0 - 0.5 * cast * (1.0 - alpha), 1.0).astype(np.float32)
     factor[factor > 0.995] = 1.0
     canvas.darken(rows, cols, factor)

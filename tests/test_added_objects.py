@@ -1,0 +1,111 @@
+"""Added objects stand in the scene: checked in metres on street scenes drawn through a known camera
+(`perspective_scenes`), against the true roof plane, ground and facade."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from perspective_scenes import street
+from renovate_net.catalog import load_catalog
+from renovate_net.labels import LABEL_ID
+from renovate_net.request import parse_request
+from renovate_net.simulator.geometry import Plane, homography, to_image, to_plane_points
+from renovate_net.simulator.panel_layout import MARGIN, PANEL_LONG, PANEL_SHORT, best_array, free_area
+from renovate_net.simulator.renovation import RegionMissing, simulate
+from renovate_net.simulator.roofplanes import roof_planes
+from renovate_net.simulator.scene import analyse
+
+CATALOG = load_catalog()
+
+
+def _panels_in_roof_metres(scene) -> list[np.ndarray]:
+    """Every laid-out panel's four corners in the TRUE roof plane's metres (s across, t up the slope), per array."""
+    estimated = analyse(scene.image, scene.labels)
+    truth = homography(scene.camera, scene.roof)
+    arrays = []
+    for plane in roof_planes(estimated, scene.labels == LABEL_ID["roof"], scene.labels == LABEL_ID["vegetation"]):
+        array = best_array(free_area(plane.mask, plane.grid), plane.grid, 8)
+        if array is not None:
+            s, t = array.corners()
+            pixels = to_image(plane.h, s, t).reshape(-1, 2)
+            arrays.append(to_plane_points(truth, pixels).reshape(-1, 4, 2))
+    return arrays
+
+
+@pytest.mark.parametrize("recession,pitch", [(0.0, 25.0), (0.0, 45.0), (-25.0, 35.0), (-10.0, 40.0), (20.0, 30.0)])
+def test_panels_lie_whole_on_a_gabled_roof_in_perspective(recession, pitch):
+    scene = street(recession=recession, pitch=pitch)
+    arrays = _panels_in_roof_metres(scene)
+    assert arrays and max(len(a) for a in arrays) >= 4
+    corners = np.concatenate(arrays)
+    half = scene.house_width / 2 + 0.3  # the roof overhangs the walls by 0.3 m
+    slack = 0.15  # metres the estimated plane may be off at the roof's edges
+    assert (np.abs(corners[..., 0]) <= half - MARGIN + slack).all()
+    assert (corners[..., 1] >= MARGIN - slack).all() and (corners[..., 1] <= scene.rafter - MARGIN + slack).all()
+    across = np.linalg.norm(corners[:, 1] - corners[:, 0], axis=1)  # along the eave: metres well measured
+    up = np.linalg.norm(corners[:, 3] - corners[:, 0], axis=1)  # up the slope: as well as the pitch is read
+    wide = np.median(across) > 1.4  # landscape
+    assert np.allclose(across, PANEL_LONG if wide else PANEL_SHORT, rtol=0.1)
+    tall = PANEL_SHORT if wide else PANEL_LONG
+    if recession == 0.0:  # seen square on, the roof's pitch is read off its verges
+        assert np.allclose(up, tall, rtol=0.12)
+    else:  # seen obliquely, a verge tells the pitch less precisely
+        assert np.all((up > 0.65 * tall) & (up < 1.5 * tall))
+
+
+def test_panels_are_drawn_on_the_roof_with_a_cell_grid_and_nothing_else_changes():
+    scene = street()
+    result = simulate(scene.image, scene.labels, parse_request(["solar-panels"]), np.random.default_rng(0))
+    panels = result.placement == CATALOG.type("solar-panels").index + 1
+    assert panels.sum() > 500
+    assert (scene.labels[panels] == LABEL_ID["roof"]).mean() > 0.99
+    untouched = result.edit_mask == 0
+    assert np.array_equal(result.after[untouched], scene.image[untouched])
+    glass = result.after[panels].astype(np.float64)
+    assert glass.mean() < scene.image[scene.labels == LABEL_ID["roof"]].mean()  # dark cells, not the old roof
+    assert glass.std() > 4.0  # frames, cell lines and the sky's reflection, not one flat colour
+
+
+def test_a_roof_band_too_thin_for_four_panels_is_refused_in_one_line():
+    scene = street(pitch=8.0, rafter=1.6)  # a low roof seen almost edge-on from the street
+    with pytest.raises(RegionMissing, match="no roof plane in view holds four whole solar panels") as refused:
+        simulate(scene.image, scene.labels, parse_request(["solar-panels"]), np.random.default_rng(0))
+    assert "\n" not in str(refused.value)
+
+
+def test_pool_lies_in_the_lawn_never_on_the_street():
+    scene = street(street_rows=0.08)  # a grey street across the bottom of the photo (2 m), the lawn behind it
+    result = simulate(scene.image, scene.labels, parse_request(["pool"]), np.random.default_rng(0))
+    pool = result.placement == CATALOG.type("pool").index + 1
+    rows = np.nonzero(pool.any(axis=1))[0]
+    assert pool.sum() > 200 and rows.max() < scene.image.shape[0] * 0.92  # not one pixel on the street
+    assert np.isin(scene.labels[pool], [LABEL_ID["ground"]]).all()
+    ys, xs = np.nonzero(pool)
+    ground = to_plane_points(homography(scene.camera, Plane(np.zeros(3), np.array([1.0, 0, 0]), np.array([0, 0, 1.0]))),
+                             np.stack([xs, ys], 1).astype(np.float64))
+    extent = np.sort(np.ptp(ground, axis=0))  # metres: water and coping, across and ahead
+    assert 2.5 <= extent[0] <= 4.9 and 4.5 <= extent[1] <= 8.9
+
+
+def test_pool_is_refused_when_the_ground_is_all_paving():
+    scene = street(street_rows=0.4)  # the paving reaches up to the house: a paved front yard and the street
+    scene.image[scene.labels == LABEL_ID["ground"]] = (128, 128, 126)
+    with pytest.raises(RegionMissing, match="no garden ground in view for a pool"):
+        simulate(scene.image, scene.labels, parse_request(["pool"]), np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("recession", [0.0, 20.0])
+def test_garage_stands_beside_the_house_mostly_in_frame_and_over_no_window(recession):
+    scene = street(recession=recession, house_width=7.0, rafter=3.0)
+    result = simulate(scene.image, scene.labels, parse_request(["garage"]), np.random.default_rng(0))
+    garage = result.placement == CATALOG.type("garage").index + 1
+    assert garage.sum() > 500
+    assert not (garage & np.isin(scene.labels, [LABEL_ID["window"], LABEL_ID["door"]])).any()
+    assert (garage & (scene.labels == LABEL_ID["wall"])).sum() < 0.05 * garage.sum()  # beside the house, not on it
+    ys, xs = np.nonzero(garage)
+    points = to_plane_points(homography(scene.camera, scene.facade), np.stack([xs, ys], 1).astype(np.float64))
+    half = scene.house_width / 2
+    outside = np.abs(points[:, 0]) >= half - 0.3  # metres along the house's front: past its corner
+    assert outside.mean() > 0.95
+    assert points[:, 1].min() > -0.3 and 2.4 <= points[:, 1].max() <= 3.6  # from the ground, about 2.8 m tall
+    assert np.ptp(points[:, 0]) >= 0.7 * 3.4  # at least 70% of its front in the photo

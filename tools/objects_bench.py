@@ -1,0 +1,153 @@
+"""Added objects on real house photos: for solar panels, a pool and a garage, how often `render` refuses a photo
+and why, how much of the photo the edit takes, the time per photo, and a sheet of before | after crops to look at.
+
+    flock /tmp/renovate-heavy.lock python tools/objects_bench.py --out docs/objects
+    python tools/objects_bench.py --photos FOLDER --count 12 --out /tmp/objects
+
+Photos: the first --count (default 40: the generator's held-out photos and the next 20) of --photos sorted by name.
+Each photo is segmented once and rendered once per type with the shipped champion models (or --model), in one
+process, the way `render` does. Prints a markdown table:
+  refused     photos refused with a one-line error (no room), and the reasons, counted
+  edit        share of the photo inside the edit mask: median (min-max) over rendered photos
+  s/photo     model load / photos + segmentation + the render of that type, on this machine's threads
+  outside     pixels changed but not in the edit mask, over all photos (must be 0)
+Writes OUT_solar.jpg, OUT_pool.jpg, OUT_garage.jpg: the first 12 rendered photos of each type, before | after,
+cropped around the edit, as JPEGs of at most 300 KB.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from renovate_net.errors import UserError
+from renovate_net.imaging import list_photos, load_image
+from renovate_net.render.pipeline import Renovator
+from renovate_net.request import parse_request
+
+TYPES = ["solar-panels", "pool", "garage"]
+SHEET_NAMES = {"solar-panels": "solar", "pool": "pool", "garage": "garage"}
+HOUSES = Path(__file__).resolve().parents[2] / "shared" / "data" / "houses"
+SHEET_PAIRS, SHEET_COLUMNS, SIDE = 12, 2, (420, 280)  # pairs per sheet, pairs per row, one crop's box (px)
+SHEET_BYTES = 300_000
+
+
+def reason(error: UserError) -> str:
+    """The refusal's reason: `--type T: REASON in this photo; use ...` -> REASON."""
+    text = str(error).split(": ", 1)[-1]
+    return text.split(" in this photo", 1)[0]
+
+
+def crop_pair(before: np.ndarray, after: np.ndarray, edit: np.ndarray) -> Image.Image:
+    """before | after around the edit (its bounding box grown by a third, at least 48 px), each fitted in SIDE."""
+    rows, cols = np.nonzero(edit.any(axis=1))[0], np.nonzero(edit.any(axis=0))[0]
+    pad_y = max(48, (rows[-1] - rows[0]) // 3)
+    pad_x = max(48, (cols[-1] - cols[0]) // 3)
+    pad_y = max(pad_y, (cols[-1] - cols[0] + 2 * pad_x) // 3 - (rows[-1] - rows[0]) // 2)  # not a thin strip
+    top, bottom = max(rows[0] - pad_y, 0), min(rows[-1] + pad_y + 1, edit.shape[0])
+    left, right = max(cols[0] - pad_x, 0), min(cols[-1] + pad_x + 1, edit.shape[1])
+    tiles = []
+    for image in (before, after):
+        tile = Image.fromarray(image[top:bottom, left:right])
+        tile.thumbnail(SIDE, Image.Resampling.LANCZOS)
+        tiles.append(tile)
+    pair = Image.new("RGB", (2 * tiles[0].width + 4, tiles[0].height), "white")
+    pair.paste(tiles[0], (0, 0))
+    pair.paste(tiles[1], (tiles[0].width + 4, 0))
+    return pair
+
+
+def write_sheet(pairs: list[tuple[str, Image.Image]], path: Path) -> None:
+    """The pairs in a grid with their photo names, saved as a JPEG of at most SHEET_BYTES."""
+    cell_w, cell_h = 2 * SIDE[0] + 4 + 8, SIDE[1] + 20
+    rows = -(-len(pairs) // SHEET_COLUMNS)
+    sheet = Image.new("RGB", (SHEET_COLUMNS * cell_w, max(rows, 1) * cell_h), "white")
+    draw = ImageDraw.Draw(sheet)
+    for index, (name, pair) in enumerate(pairs):
+        x, y = (index % SHEET_COLUMNS) * cell_w, (index // SHEET_COLUMNS) * cell_h
+        draw.text((x + 2, y + 3), name, fill="black")
+        sheet.paste(pair, (x, y + 18))
+    for quality in range(85, 30, -5):
+        buffer = io.BytesIO()
+        sheet.save(buffer, "JPEG", quality=quality, optimize=True)
+        if buffer.tell() <= SHEET_BYTES:
+            break
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue())
+
+
+def bench(photos: list[Path], model: str | None, out: Path) -> None:
+    """Render every photo once per type with one loaded model; print the table and write the sheets."""
+    started = time.perf_counter()
+    renovator = Renovator.load(model, device="cpu")
+    load = time.perf_counter() - started
+    seconds = {t: [] for t in TYPES}
+    refusals = {t: Counter() for t in TYPES}
+    shares = {t: [] for t in TYPES}
+    outside = {t: 0 for t in TYPES}
+    pairs = {t: [] for t in TYPES}
+    for photo in photos:
+        image = load_image(photo)
+        started = time.perf_counter()
+        labels = renovator.labels_for(image)
+        segmenting = time.perf_counter() - started
+        line = []
+        for type_id in TYPES:
+            started = time.perf_counter()
+            try:
+                rendered = renovator.render(image, parse_request([type_id]), labels=labels)
+            except UserError as error:
+                rendered, refusal = None, reason(error)
+            seconds[type_id].append(segmenting + time.perf_counter() - started)
+            if rendered is None:
+                refusals[type_id][refusal] += 1
+                line.append(f"{type_id} refused")
+                continue
+            edit = rendered.edit_mask > 0
+            shares[type_id].append(float(edit.mean()))
+            line.append(f"{type_id} {shares[type_id][-1]:.1%}")
+            outside[type_id] += int(((rendered.after != image).any(axis=-1) & ~edit).sum())
+            if len(pairs[type_id]) < SHEET_PAIRS and edit.any():
+                pairs[type_id].append((photo.stem, crop_pair(image, rendered.after, edit)))
+        print(f"{photo.name}: " + ", ".join(line), flush=True)
+    table(photos, load, seconds, refusals, shares, outside)
+    for type_id in TYPES:
+        sheet = Path(f"{out}_{SHEET_NAMES[type_id]}.jpg")
+        write_sheet(pairs[type_id], sheet)
+        print(f"sheet: {sheet} ({len(pairs[type_id])} photos)")
+
+
+def table(photos: list[Path], load: float, seconds: dict, refusals: dict, shares: dict, outside: dict) -> None:
+    """The markdown table: one row per type."""
+    count = len(photos)
+    print(f"\n{count} photos, model load {load:.2f} s\n")
+    print("| object | refused | reasons | edit, median (min-max) | s/photo | outside |")
+    print("|---|---|---|---|---|---|")
+    for type_id in TYPES:
+        refused = sum(refusals[type_id].values())
+        reasons = "; ".join(f"{n}× {text}" for text, n in refusals[type_id].most_common()) or "-"
+        edit = (f"{np.median(shares[type_id]):.2%} ({min(shares[type_id]):.2%}-{max(shares[type_id]):.2%})"
+                if shares[type_id] else "-")
+        per_photo = load / count + float(np.mean(seconds[type_id]))
+        print(f"| {type_id} | {refused}/{count} ({refused / count:.0%}) | {reasons} | {edit} | {per_photo:.2f} | "
+              f"{outside[type_id]} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=Path, default=HOUSES)
+    parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--model", default=None, help="generator URI or folder (default: the champion)")
+    parser.add_argument("--out", type=Path, default=Path("objects"), help="sheet path prefix")
+    args = parser.parse_args()
+    photos = sorted(list_photos(args.photos))[:args.count]
+    bench(photos, args.model, args.out)
+
+
+if __name__ == "__main__":
+    main()
