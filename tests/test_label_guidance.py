@@ -30,9 +30,19 @@ def test_no_gate_when_an_additive_type_is_asked_without_its_placement():
     assert edit_gate(facade_labels(), parse_request(["facade-insulation", "pool"]))[0] is None
 
 
-def test_a_placed_object_opens_the_gate_around_its_footprint():
+def test_a_placed_object_opens_the_gate_around_its_footprint(monkeypatch):
+    """With a shadow-casting object (the shipped catalog's objects draw their own shadows today, so a garage that
+    casts one is made here), the gate opens around its footprint; an object that casts none opens only a margin."""
+    import dataclasses
+
     from renovate_net.catalog import load_catalog
+    from renovate_net.render import guidance
     from renovate_net.render.guidance import SHADOW_REACH
+
+    shipped = load_catalog()
+    casting = dataclasses.replace(shipped, types=tuple(
+        dataclasses.replace(t, casts_shadow=t.id == "garage") for t in shipped.types))
+    monkeypatch.setattr(guidance, "load_catalog", lambda: casting)
 
     labels = np.full((100, 200), LABEL_ID["ground"], np.uint8)
     labels[:40] = LABEL_ID["wall"]
