@@ -79,3 +79,13 @@ def test_markdown_appendix_is_generated_from_the_yaml(licences):
         section = tool["section"](key, entry)
         assert section.startswith("## Licences\n") and entry["run_id"] in section
         assert ("**no**" in section) == (not entry["commercial_use"])
+
+
+@pytest.mark.skipif(not REGISTRY.is_file(), reason="no shipped registry in this checkout")
+def test_every_shipped_model_card_states_its_licences(licences):
+    from renovate_net.tracking import PROJECT_URI, _resolve_in
+
+    for key in licences:
+        name, version = key.split("/")
+        card = _resolve_in(f"models:/{name}/{version}", PROJECT_URI) / "MODEL_CARD.md"
+        assert "## Licences" in card.read_text(encoding="utf-8"), key
