@@ -176,7 +176,11 @@ def test_a_new_roof_is_drawn_at_full_size_where_the_simulator_lays_it(model_dir)
         return np.corrcoef(fine(a).ravel(), fine(b).ravel())[0, 1]
 
     assert match(result.after, drawn) > 0.9 and match(result.after, image) < 0.8   # the tile rows, not the photo's
-    assert detail_drawing(image, labels, parse_request(["facade-cladding"])) is None  # walls: the generator's own
+    # Cladding is drawn at full size over the wall; the wall's pixels it leaves out keep the photo.
+    _, cover, partial = detail_drawing(image, labels, parse_request(["facade-cladding"]))
+    wall = labels == LABEL_ID["wall"]
+    assert np.array_equal(partial, wall) and cover[wall].mean() > 0.5
+    assert detail_drawing(image, labels, parse_request(["facade-insulation"])) is None  # render: the generator's own
     # A driveway is the paved ground the simulator lays, not all the ground: the rest stays as it was.
     pavers = parse_request(["driveway"])
     _, cover, partial = detail_drawing(image, labels, pavers)

@@ -1,0 +1,67 @@
+"""What stands in front of a wall: lamps, railings, downpipes, house numbers, letterboxes, a bicycle. The
+segmenter labels most of them wall, and a drawn wall must not brick them over.
+
+They are small or thin against the wall, so they stand out of a morphological top-hat (brighter than the
+wall around them) or black-hat (darker) with a structuring element a little wider than such objects. A step
+edge, such as the border of a cast shadow or of a differently painted wall part, gives no response, so shadows
+stay for the wall's light to carry. The old wall's own texture (joints of a brick or stone wall, siding lines)
+responds as well but everywhere at once: responses that are dense over a square metre are texture, not objects.
+The morphology sees the region with everything outside it filled by the wall's own blurred colour, so a narrow
+wall pier between two dark windows is a piece of wall, not a bright bar.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+OBJECT_WIDTH_M = 0.4    # objects narrower than this stand out of the top-hat / black-hat
+CONTRAST = 28           # response (sRGB levels, the strongest channel) that makes a pixel part of an object ...
+OVER_TEXTURE = 3.0      # ... and this many times more than the mean response around it (the wall's own grain)
+TEXTURE_DENSITY = 0.5   # share of object pixels around (TEXTURE_SPAN) above which they are the wall's texture
+TEXTURE_SPAN_M = 4.0    # texture is even over metres of wall; a railing or a lamp is not
+
+
+def _filled(image: np.ndarray, region: np.ndarray, sigma: float) -> np.ndarray:
+    """`image` with the pixels outside `region` replaced by the region's colour blurred over `sigma` px."""
+    height, width = region.shape
+    step = max(1.0, sigma / 4.0)  # a blur this wide is as well taken on a coarser grid
+    size = (max(1, round(width / step)), max(1, round(height / step)))
+    weight = cv2.resize(region.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    colour = cv2.resize(image.astype(np.float32) * region[..., None], size, interpolation=cv2.INTER_AREA)
+    spread = cv2.resize(cv2.GaussianBlur(weight, (0, 0), sigma / step), (width, height))
+    colour = cv2.resize(cv2.GaussianBlur(colour, (0, 0), sigma / step), (width, height))
+    fallback = np.median(image[region], axis=0).astype(np.float32)
+    fill = np.where(spread[..., None] > 1e-3, colour / np.maximum(spread, 1e-3)[..., None], fallback)
+    return np.where(region[..., None], image, np.clip(fill, 0, 255).astype(np.uint8))
+
+
+def _local_median(response: np.ndarray, region: np.ndarray, px_per_m: float) -> np.ndarray:
+    """The median response of the region over TEXTURE_SPAN_M around each pixel: the wall's own grain. A median,
+    so that the object itself does not count as the grain it must stand out of. Taken on a coarse grid (the
+    grain changes over metres), with the pixels outside the region filled by the region's median."""
+    step = max(1.0, TEXTURE_SPAN_M * px_per_m / 15.0)
+    height, width = response.shape
+    small_size = (max(1, round(width / step)), max(1, round(height / step)))
+    level = np.where(region, response, np.uint8(np.median(response[region])))
+    small = cv2.resize(level, small_size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(cv2.medianBlur(small, 15), (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def objects_in_front(image: np.ndarray, region: np.ndarray, px_per_m: float) -> np.ndarray:
+    """Pixels of `region` (HxW bool) covered by small or thin objects in front of it, grown by one pixel so
+    their anti-aliased rims stay too."""
+    if not region.any():
+        return region.copy()
+    size = max(5, int(round(OBJECT_WIDTH_M * px_per_m)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, 1))
+    filled = _filled(image, cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0, size)
+    filled = cv2.GaussianBlur(filled, (0, 0), 0.7)  # pixel noise is not an object
+    response = np.zeros(region.shape, np.uint8)
+    for channel in cv2.split(filled):
+        np.maximum(response, cv2.morphologyEx(channel, cv2.MORPH_TOPHAT, kernel), out=response)
+        np.maximum(response, cv2.morphologyEx(channel, cv2.MORPH_BLACKHAT, kernel), out=response)
+    raw = (response > CONTRAST) & (response > OVER_TEXTURE * _local_median(response, region, px_per_m)) & region
+    span = (max(3, int(round(TEXTURE_SPAN_M * px_per_m))),) * 2
+    density = cv2.blur(raw.astype(np.float32), span) / (cv2.blur(region.astype(np.float32), span) + 1e-6)
+    objects = (raw & (density < TEXTURE_DENSITY)).astype(np.uint8)
+    return (cv2.dilate(objects, np.ones((3, 3), np.uint8)) > 0) & region

@@ -1,0 +1,92 @@
+"""Wall materials drawn at full resolution: brick courses at their real size, the asked colour, nothing drawn
+outside the wall, and what stands in front of the wall kept."""
+import cv2
+import numpy as np
+import pytest
+
+from renovate_net.catalog import load_catalog
+from renovate_net.colour import srgb_to_lab
+from renovate_net.labels import LABEL_ID
+from renovate_net.metrics import ciede2000
+from renovate_net.render.foreground import objects_in_front
+from renovate_net.render.walls import drawn_wall
+from renovate_net.request import parse_request
+
+WINDOW_PX = 182  # two windows this tall: 1.4 m each, so 130 px per metre and a 62 mm course of 8.06 px
+COURSE_PX = 0.062 * WINDOW_PX / 1.4
+
+
+def facade(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A beige rendered wall (fine grain) under a strip of sky, with two windows, and a wall-labelled white
+    house number (10 x 14 px) on it."""
+    height, width = 640, 800
+    image = np.clip(rng.normal([200, 190, 170], 3.0, (height, width, 3)), 0, 255).astype(np.uint8)
+    labels = np.full((height, width), LABEL_ID["wall"], np.uint8)
+    image[:60], labels[:60] = (120, 170, 230), LABEL_ID["sky"]
+    for left in (150, 550):
+        image[200:200 + WINDOW_PX, left:left + 100] = (40, 50, 60)
+        labels[200:200 + WINDOW_PX, left:left + 100] = LABEL_ID["window"]
+    image[450:464, 380:390] = (250, 250, 250)
+    return image, labels
+
+
+@pytest.fixture(scope="module")
+def bricks():
+    image, labels = facade(np.random.default_rng(0))
+    request = parse_request(["facade-cladding"], ["facade-cladding=brick-slip-red"])
+    material = load_catalog().type("facade-cladding").material("brick-slip-red")
+    return image, labels, request.choices[0], drawn_wall(image, labels, request.choices[0], material)
+
+
+def test_brick_courses_at_their_real_size_in_the_asked_colour(bricks):
+    image, labels, choice, (drawn, cover) = bricks
+    wall = drawn[80:180, 200:500].astype(np.float32).mean(axis=2)   # a plain stretch of wall, under the sky
+    profile = wall.mean(axis=1) - wall.mean()
+    spectrum = np.abs(np.fft.rfft(profile * np.hanning(len(profile))))
+    frequency = np.fft.rfftfreq(len(profile))
+    peak = frequency[1 + np.argmax(spectrum[1:])]
+    assert abs(1.0 / peak - COURSE_PX) < 0.6                        # bed joints every course
+    median = np.median(srgb_to_lab(drawn[80:180, 200:500].reshape(-1, 3) / 255.0), axis=0)
+    assert ciede2000(median, srgb_to_lab(np.asarray(choice.colour) / 255.0)) < 6.0
+
+
+def test_nothing_outside_the_wall_changes_and_a_small_bright_object_is_kept(bricks):
+    image, labels, _, (drawn, cover) = bricks
+    wall = labels == LABEL_ID["wall"]
+    grown = cv2.dilate(wall.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0   # the edge's anti-aliasing
+    assert np.array_equal(drawn[~grown], image[~grown]) and not cover[~grown].any()
+    assert np.array_equal(drawn[451:463, 381:389], image[451:463, 381:389])    # the house number stays
+    assert not cover[451:463, 381:389].any()
+    assert cover[wall].mean() > 0.95
+
+
+def test_the_drawing_is_the_same_every_time(bricks):
+    image, labels, choice, (drawn, cover) = bricks
+    again = drawn_wall(image, labels, choice, load_catalog().type("facade-cladding").material("brick-slip-red"))
+    assert np.array_equal(again[0], drawn) and np.array_equal(again[1], cover)
+
+
+def test_wood_boards_have_shadow_lines_at_their_real_width():
+    image, labels = facade(np.random.default_rng(1))
+    request = parse_request(["facade-cladding"], ["facade-cladding=wood-cladding"])
+    material = load_catalog().type("facade-cladding").material("wood-cladding")
+    drawn, _ = drawn_wall(image, labels, request.choices[0], material)
+    profile = drawn[70:190, 200:500].astype(np.float32).mean(axis=(1, 2))
+    board = 0.18 * WINDOW_PX / 1.4
+    lag = np.array([np.corrcoef(profile[:-k], profile[k:])[0, 1] for k in range(10, 40)])
+    assert abs(10 + int(np.argmax(lag)) - board) <= 1.5
+
+
+def test_a_railing_is_an_object_and_an_old_brick_wall_is_texture():
+    rng = np.random.default_rng(2)
+    wall = np.ones((300, 400), bool)
+    image = np.clip(rng.normal(180, 3.0, (300, 400, 3)), 0, 255).astype(np.uint8)
+    image[150:240, 100:250:12] = 30                                 # balusters, 2 px every 12 px
+    image[150:240, 101:250:12] = 30
+    found = objects_in_front(image, wall, px_per_m=60.0)
+    assert found[150:240, 100:250:12].mean() > 0.9 and found[:100].mean() < 0.01
+    bricks = np.clip(rng.normal(150, 3.0, (300, 400, 3)), 0, 255).astype(np.uint8)
+    bricks[::5] = 210                                               # mortar: bed joints every course ...
+    for row in range(0, 300, 5):                                    # ... and head joints in running bond
+        bricks[row:row + 5, (row // 5 % 2) * 7::14] = 210
+    assert objects_in_front(bricks, wall, px_per_m=60.0).mean() < 0.05
