@@ -97,7 +97,7 @@ def with_texture(drawing: Drawing | None, textured: tuple[np.ndarray, np.ndarray
     drawn may change. The drawing never reaches where the gate forbids a change."""
     drawn, cover, partial = textured
     if gate is not None:
-        cover = np.where(gate, cover, 0.0).astype(np.float32)
+        cover = (cover * gate).astype(np.float32)
     if drawing is not None:
         objects, _, footprint = drawing
         beside = (cover > 0) & (footprint == 0)

@@ -1,8 +1,7 @@
-"""The simulator's drawings that render lays into a photo: the added objects (pool, garage, solar panels) where
-the simulator places them, and the fine texture of re-surfacing types whose catalog entry says `detail_drawn`
-(brick slips and boards, roof tiles and slates, pavers and gravel). All at the photo's size, with a fixed seed,
-so a photo always gets the same layout. Walls are drawn at full resolution by `walls.py`, which also keeps what
-stands in front of them."""
+"""The drawings that render lays into a photo: the added objects (pool, garage, solar panels) where the simulator
+places them, and the fine texture of re-surfacing types whose catalog entry says `detail_drawn` (brick slips and
+boards, roof tiles and slates, pavers and gravel), drawn at full resolution by `surfaces.py`. All at the photo's
+size, with a fixed seed, so a photo always gets the same layout."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,11 +10,9 @@ from PIL import Image
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
 from renovate_net.request import RenovationRequest
-from renovate_net.render.walls import drawn_wall
+from renovate_net.render.surfaces import drawn_surface
 from renovate_net.resize import resize_pair
-from renovate_net.simulator.renovation import RegionMissing, added_objects, resurfaced
-
-DETAIL_SIZE = 768   # long side (px) up to which the simulator draws detail_drawn materials
+from renovate_net.simulator.renovation import RegionMissing, added_objects
 
 
 def added_object_drawing(image: np.ndarray, labels: np.ndarray, request: RenovationRequest,
@@ -37,36 +34,17 @@ def added_object_drawing(image: np.ndarray, labels: np.ndarray, request: Renovat
 def detail_drawing(image: np.ndarray, labels: np.ndarray,
                    request: RenovationRequest) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(drawn HxWx3 uint8, cover HxW float32, partial HxW bool) at the photo's size: the re-surfacing of the
-    request's detail-drawn types, how much of each pixel it covers, and the label regions where only what is
-    drawn may change (a driveway's ground, a drawn wall's objects in front of it stay); None when the request
-    has none. Walls are drawn at full size, the other types by the simulator at up to DETAIL_SIZE px."""
+    request's detail-drawn types, how much of each pixel it covers, and their label regions, where only what is
+    drawn may change (a driveway's ground beyond the paving, what stands in front of a wall or roof stays);
+    None when the request has none."""
     catalog = load_catalog()
     textured = tuple(choice for choice in request.choices if catalog.type(choice.type_id).detail_drawn)
     if not textured:
         return None
-    walls = tuple(choice for choice in textured if catalog.type(choice.type_id).edits == "wall")
-    others = tuple(choice for choice in textured if choice not in walls)
-    drawn, cover = (image.copy(), np.zeros(labels.shape, np.float32)) if not others else \
-        _simulator_drawing(image, labels, RenovationRequest(others))
-    for choice in walls:
-        wall, wall_cover = drawn_wall(image, labels, choice, catalog.type(choice.type_id).material(choice.material_id))
-        inside = wall_cover > 0
-        drawn[inside] = wall[inside]
-        cover = np.maximum(cover, wall_cover)
-    partial = [catalog.type(choice.type_id).region_id for choice in textured
-               if catalog.type(choice.type_id).partial_region or choice in walls]
-    return drawn, cover, np.isin(labels, partial)
-
-
-def _simulator_drawing(image: np.ndarray, labels: np.ndarray,
-                       request: RenovationRequest) -> tuple[np.ndarray, np.ndarray]:
-    """(drawn, cover) of the simulator's re-surfacing, drawn at up to DETAIL_SIZE px and resized to the photo."""
-    height, width = labels.shape
-    small, small_labels = (image, labels) if max(height, width) <= DETAIL_SIZE else \
-        resize_pair(image, labels, DETAIL_SIZE)
-    sketch = resurfaced(small, small_labels, request, load_catalog())
-    drawn, cover = sketch.after, sketch.edit_mask
-    if small is not image:
-        drawn = np.array(Image.fromarray(drawn).resize((width, height), Image.Resampling.BILINEAR))
-        cover = np.array(Image.fromarray(cover).resize((width, height), Image.Resampling.BILINEAR))
-    return drawn, cover
+    drawn, cover = image.copy(), np.zeros(labels.shape, np.float32)
+    for choice in textured:
+        surface, surface_cover = drawn_surface(image, labels, catalog.type(choice.type_id), choice)
+        inside = surface_cover > 0
+        drawn[inside] = surface[inside]
+        cover = np.maximum(cover, surface_cover)
+    return drawn, cover, np.isin(labels, [catalog.type(choice.type_id).region_id for choice in textured])

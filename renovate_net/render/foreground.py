@@ -7,7 +7,9 @@ edge, such as the border of a cast shadow or of a differently painted wall part,
 stay for the wall's light to carry. The old wall's own texture (joints of a brick or stone wall, siding lines)
 responds as well but everywhere at once: responses that are dense over a square metre are texture, not objects.
 The morphology sees the region with everything outside it filled by the wall's own blurred colour, so a narrow
-wall pier between two dark windows is a piece of wall, not a bright bar.
+wall pier between two dark windows is a piece of wall, not a bright bar. The structuring element is a horizontal
+line: siding lines and brick courses run along the wall and are wider than any line, balusters, downpipes and
+lamps are not.
 """
 from __future__ import annotations
 
@@ -21,18 +23,18 @@ TEXTURE_DENSITY = 0.5   # share of object pixels around (TEXTURE_SPAN) above whi
 TEXTURE_SPAN_M = 4.0    # texture is even over metres of wall; a railing or a lamp is not
 
 
-def _filled(image: np.ndarray, region: np.ndarray, sigma: float) -> np.ndarray:
-    """`image` with the pixels outside `region` replaced by the region's colour blurred over `sigma` px."""
+def _region_colour(image: np.ndarray, region: np.ndarray, sigma: float) -> np.ndarray:
+    """HxWx3 float32: the colour of `region` around each pixel, blurred over `sigma` px (normalised, so pixels
+    outside the region do not count), taken on a coarser grid since the blur is wide."""
     height, width = region.shape
-    step = max(1.0, sigma / 4.0)  # a blur this wide is as well taken on a coarser grid
+    step = max(1.0, sigma / 4.0)
     size = (max(1, round(width / step)), max(1, round(height / step)))
     weight = cv2.resize(region.astype(np.float32), size, interpolation=cv2.INTER_AREA)
     colour = cv2.resize(image.astype(np.float32) * region[..., None], size, interpolation=cv2.INTER_AREA)
     spread = cv2.resize(cv2.GaussianBlur(weight, (0, 0), sigma / step), (width, height))
     colour = cv2.resize(cv2.GaussianBlur(colour, (0, 0), sigma / step), (width, height))
     fallback = np.median(image[region], axis=0).astype(np.float32)
-    fill = np.where(spread[..., None] > 1e-3, colour / np.maximum(spread, 1e-3)[..., None], fallback)
-    return np.where(region[..., None], image, np.clip(fill, 0, 255).astype(np.uint8))
+    return np.where(spread[..., None] > 1e-3, colour / np.maximum(spread, 1e-3)[..., None], fallback)
 
 
 def _local_median(response: np.ndarray, region: np.ndarray, px_per_m: float) -> np.ndarray:
@@ -54,7 +56,8 @@ def objects_in_front(image: np.ndarray, region: np.ndarray, px_per_m: float) -> 
         return region.copy()
     size = max(5, int(round(OBJECT_WIDTH_M * px_per_m)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, 1))
-    filled = _filled(image, cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0, size)
+    around = cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    filled = np.where(around[..., None], image, np.clip(_region_colour(image, around, size), 0, 255).astype(np.uint8))
     filled = cv2.GaussianBlur(filled, (0, 0), 0.7)  # pixel noise is not an object
     response = np.zeros(region.shape, np.uint8)
     for channel in cv2.split(filled):
@@ -63,5 +66,9 @@ def objects_in_front(image: np.ndarray, region: np.ndarray, px_per_m: float) -> 
     raw = (response > CONTRAST) & (response > OVER_TEXTURE * _local_median(response, region, px_per_m)) & region
     span = (max(3, int(round(TEXTURE_SPAN_M * px_per_m))),) * 2
     density = cv2.blur(raw.astype(np.float32), span) / (cv2.blur(region.astype(np.float32), span) + 1e-6)
-    objects = (raw & (density < TEXTURE_DENSITY)).astype(np.uint8)
-    return (cv2.dilate(objects, np.ones((3, 3), np.uint8)) > 0) & region
+    objects = raw & (density < TEXTURE_DENSITY)
+    # The morphology also flags the wall showing between an object's parts (behind a lamp's frame): only what
+    # differs from the wall around it is the object.
+    wall = _region_colour(image, region & ~objects, size)
+    objects &= (np.abs(image.astype(np.float32) - wall).max(axis=-1) > CONTRAST / 2)
+    return (cv2.dilate(objects.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & region

@@ -1,0 +1,108 @@
+"""New materials drawn at the photo's full resolution, along the surface, under the photo's light: brick slips
+and boards on the wall, tiles and slates on the roof, pavers and gravel on the driveway.
+
+Cladding painted over the old wall reads as paint: the old wall's texture stays and the new one never appears;
+a roof drawn small and blown up reads as smooth plastic. So render draws these materials itself, at their real
+size: the scale comes from the windows and doors (scene analysis), wall courses and tile rows follow the lines
+measured on the surface, pavers lie on the ground plane in perspective, and each unit is cut from a photographed
+swatch (`simulator/swatches.py`; procedural where none is shipped). The photo's light is kept as a factor: its
+luminance blurred about a brick course wide, relative to the surface's well-lit level, so cast shadows of eaves
+and trees stay on the new surface and a dusk photo stays dusk. Whatever stands in front of a wall or roof and
+was labelled with it (lamps, railings, numbers, trim, vents: `foreground.py`; leaves: the simulator's
+`foliage`) keeps the photo.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from renovate_net.catalog import Material, RenovationType
+from renovate_net.render.foreground import objects_in_front
+from renovate_net.request import Choice
+from renovate_net.simulator import textures
+from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, feather
+from renovate_net.simulator.resurface import driveway_region, foliage, roof_coords
+from renovate_net.simulator.scene import (Scene, analyse, bbox, components, facade_coords, ground_coords, luminance,
+                                         to_linear, to_srgb)
+from renovate_net.simulator.swatches import swatch_albedo, swatch_for
+
+LIGHT_SCALE_M = 0.06   # the photo's light is kept down to about a brick course; finer is the old material
+LIT_PERCENTILE = 70    # the surface's light level that shows the asked colour as it is (its well-lit part)
+NOISE_TILE = 128       # the photo's pixel noise is laid from one tile of this size
+_SRGB_TABLE = to_srgb(np.linspace(0.0, 1.0, 4096, dtype=np.float32))  # linear -> sRGB: a full-size power is slow
+
+Coords = Callable[[np.ndarray, slice, slice], textures.SurfaceCoords]
+
+
+def _to_srgb(linear: np.ndarray) -> np.ndarray:
+    """Linear RGB -> sRGB in [0, 1] through the lookup table."""
+    return _SRGB_TABLE[np.clip(linear * 4095.0 + 0.5, 0, 4095).astype(np.int32)]
+
+
+def _light(scene: Scene, part: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+    """The photo's light over a crop: luminance blurred about a course wide inside the part (objects and other
+    regions left out, so a dark lamp does not darken the wall around it), 1 at the part's well-lit level."""
+    inside = part[rows, cols].astype(np.float32)
+    y = luminance(scene.linear[rows, cols]) * inside
+    sigma = max(0.8, LIGHT_SCALE_M * scene.px_per_m)
+    light = cv2.GaussianBlur(y, (0, 0), sigma) / (cv2.GaussianBlur(inside, (0, 0), sigma) + 1e-6)
+    reference = max(float(np.percentile(light[inside > 0], LIT_PERCENTILE)), 1e-4)
+    return light / reference
+
+
+def _noise(scene: Scene, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """The photo's own pixel noise (sRGB), tiled from one random tile: a drawn surface without it looks pasted."""
+    tile = rng.normal(0.0, scene.noise, (NOISE_TILE, NOISE_TILE, 3)).astype(np.float32)
+    reps = (-(-shape[0] // NOISE_TILE), -(-shape[1] // NOISE_TILE), 1)
+    return np.tile(tile, reps)[:shape[0], :shape[1]]
+
+
+def _region_and_coords(scene: Scene, image: np.ndarray, kind: RenovationType) -> tuple[np.ndarray, Coords]:
+    """Where a type's material goes and the surface coordinates it is laid along. Raises RegionMissing."""
+    canvas = Canvas.start(scene)
+    if kind.edits == "ground":
+        return driveway_region(canvas), lambda part, rows, cols: ground_coords(scene, rows, cols)
+    surface = scene.region(kind.edits) & ~foliage(canvas)
+    region = surface & ~objects_in_front(image, surface, scene.px_per_m)
+    if kind.edits == "roof":
+        return region, lambda part, rows, cols: roof_coords(scene, part, rows, cols)
+    return region, lambda part, rows, cols: facade_coords(scene, part, rows, cols)
+
+
+def _albedo(material: Material, coords: textures.SurfaceCoords, colour: tuple[int, int, int],
+            rng: np.random.Generator, px_per_m: float) -> np.ndarray:
+    """Linear-RGB albedo of a material: its photographed swatch where one is shipped, else procedural."""
+    key = swatch_for(material.id, material.texture)
+    if key is not None:
+        return swatch_albedo(coords, key, colour, rng, px_per_m)
+    return to_linear(textures.TEXTURES[material.texture](coords, colour, rng, px_per_m))
+
+
+def drawn_surface(image: np.ndarray, labels: np.ndarray, kind: RenovationType, choice: Choice,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(drawn HxWx3 uint8, cover HxW float32) at the photo's size: the photo with the region of `kind` (a wall,
+    roof or driveway type) re-surfaced in the chosen material and colour, and how much of each pixel the drawing
+    covers (0 where the photo stays: outside the region, and what stands in front of it)."""
+    scene = analyse(image, labels)
+    drawn = image.copy()
+    cover = np.zeros(labels.shape, np.float32)
+    try:
+        region, coords_of = _region_and_coords(scene, image, kind)
+    except RegionMissing:
+        return drawn, cover
+    material = kind.material(choice.material_id)
+    rng = np.random.default_rng([seed, kind.index])
+    tint = exposure(scene)
+    for part, _ in components(region, 12):
+        rows, cols = bbox(part, pad=3)
+        albedo = _albedo(material, coords_of(part, rows, cols), choice.colour, rng, scene.px_per_m)
+        linear = albedo * _light(scene, part, rows, cols)[..., None] * tint
+        rgb = _to_srgb(linear) + _noise(scene, rng, linear.shape[:2])
+        alpha = feather(part[rows, cols])
+        blended = image[rows, cols] + (rgb * 255.0 - image[rows, cols]) * alpha[..., None]
+        inside = alpha > 0
+        drawn[rows, cols][inside] = np.clip(np.rint(blended[inside]), 0, 255).astype(np.uint8)
+        np.maximum(cover[rows, cols], alpha, out=cover[rows, cols])
+    return drawn, cover
