@@ -30,11 +30,12 @@ def _region_colour(image: np.ndarray, region: np.ndarray, sigma: float) -> np.nd
     step = max(1.0, sigma / 4.0)
     size = (max(1, round(width / step)), max(1, round(height / step)))
     weight = cv2.resize(region.astype(np.float32), size, interpolation=cv2.INTER_AREA)
-    colour = cv2.resize(image.astype(np.float32) * region[..., None], size, interpolation=cv2.INTER_AREA)
-    spread = cv2.resize(cv2.GaussianBlur(weight, (0, 0), sigma / step), (width, height))
-    colour = cv2.resize(cv2.GaussianBlur(colour, (0, 0), sigma / step), (width, height))
+    colour = cv2.resize(np.where(region[..., None], image, 0).astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    spread = cv2.GaussianBlur(weight, (0, 0), sigma / step)[..., None]
+    colour = cv2.GaussianBlur(colour, (0, 0), sigma / step)
     fallback = np.median(image[region], axis=0).astype(np.float32)
-    return np.where(spread[..., None] > 1e-3, colour / np.maximum(spread, 1e-3)[..., None], fallback)
+    colour = np.where(spread > 1e-3, colour / np.maximum(spread, 1e-3), fallback).astype(np.float32)
+    return cv2.resize(colour, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def _local_median(response: np.ndarray, region: np.ndarray, px_per_m: float) -> np.ndarray:

@@ -24,13 +24,14 @@ from renovate_net.request import Choice
 from renovate_net.simulator import textures
 from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, feather
 from renovate_net.simulator.resurface import driveway_region, foliage, roof_coords
-from renovate_net.simulator.scene import (Scene, analyse, bbox, components, facade_coords, ground_coords, luminance,
+from renovate_net.simulator.scene import (Scene, analyse, bbox, facade_coords, ground_coords, luminance,
                                          to_linear, to_srgb)
 from renovate_net.simulator.swatches import swatch_albedo, swatch_for
 
 LIGHT_SCALE_M = 0.06   # the photo's light is kept down to about a brick course; finer is the old material
 LIT_PERCENTILE = 70    # the surface's light level that shows the asked colour as it is (its well-lit part)
 NOISE_TILE = 128       # the photo's pixel noise is laid from one tile of this size
+SMALL_PART = 0.01      # parts of a region smaller than this share of it are drawn together
 _SRGB_TABLE = to_srgb(np.linspace(0.0, 1.0, 4096, dtype=np.float32))  # linear -> sRGB: a full-size power is slow
 
 Coords = Callable[[np.ndarray, slice, slice], textures.SurfaceCoords]
@@ -52,11 +53,27 @@ def _light(scene: Scene, part: np.ndarray, rows: slice, cols: slice) -> np.ndarr
     return light / reference
 
 
-def _noise(scene: Scene, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """The photo's own pixel noise (sRGB), tiled from one random tile: a drawn surface without it looks pasted."""
-    tile = rng.normal(0.0, scene.noise, (NOISE_TILE, NOISE_TILE, 3)).astype(np.float32)
-    reps = (-(-shape[0] // NOISE_TILE), -(-shape[1] // NOISE_TILE), 1)
-    return np.tile(tile, reps)[:shape[0], :shape[1]]
+def _noise(tile: np.ndarray, rows: slice, cols: slice) -> np.ndarray:
+    """The photo's own pixel noise (sRGB) over a crop, from one random tile laid over the whole photo: a drawn
+    surface without it looks pasted."""
+    y = np.arange(rows.start, rows.stop) % NOISE_TILE
+    x = np.arange(cols.start, cols.stop) % NOISE_TILE
+    return tile[y[:, None], x[None, :]]
+
+
+def _parts(region: np.ndarray) -> list[np.ndarray]:
+    """The region's connected parts that are large enough to measure their own lines on, and all the small ones
+    together (drawn along the lines measured over them and what surrounds them)."""
+    count, ids, stats, _ = cv2.connectedComponentsWithStats(region.astype(np.uint8), connectivity=8)
+    area = stats[:, cv2.CC_STAT_AREA]
+    large = area >= max(12, SMALL_PART * region.sum())
+    large[0] = False
+    parts = [ids == index for index in np.flatnonzero(large)]
+    small = (area >= 12) & ~large
+    small[0] = False
+    if small.any():
+        parts.append(small[ids])
+    return parts
 
 
 def _region_and_coords(scene: Scene, image: np.ndarray, kind: RenovationType) -> tuple[np.ndarray, Coords]:
@@ -95,11 +112,12 @@ def drawn_surface(image: np.ndarray, labels: np.ndarray, kind: RenovationType, c
     material = kind.material(choice.material_id)
     rng = np.random.default_rng([seed, kind.index])
     tint = exposure(scene)
-    for part, _ in components(region, 12):
+    noise = rng.normal(0.0, scene.noise, (NOISE_TILE, NOISE_TILE, 3)).astype(np.float32)
+    for part in _parts(region):
         rows, cols = bbox(part, pad=3)
         albedo = _albedo(material, coords_of(part, rows, cols), choice.colour, rng, scene.px_per_m)
         linear = albedo * _light(scene, part, rows, cols)[..., None] * tint
-        rgb = _to_srgb(linear) + _noise(scene, rng, linear.shape[:2])
+        rgb = _to_srgb(linear) + _noise(noise, rows, cols)
         alpha = feather(part[rows, cols])
         blended = image[rows, cols] + (rgb * 255.0 - image[rows, cols]) * alpha[..., None]
         inside = alpha > 0

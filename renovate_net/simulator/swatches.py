@@ -120,6 +120,17 @@ def _position(swatch: Swatch, coords: SurfaceCoords, px_per_m: float,
             row * 4099.0 + col)
 
 
+def _sample(file: str, colour: tuple[int, int, int], level: int, sharpen: float, x: np.ndarray,
+            y: np.ndarray) -> np.ndarray:
+    """Pyramid level `level` of the file sampled at (x, y), given in the full file's px (wrapping)."""
+    mip = _level(file, colour, level, sharpen)
+    height, width = _pixels(file).shape[:2]
+    size = mip.shape[1::-1]
+    map_x = np.mod(x * (size[0] / width), size[0]).astype(np.float32)
+    map_y = np.mod(y * (size[1] / height), size[1]).astype(np.float32)
+    return cv2.remap(mip, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
+
+
 def swatch_albedo(coords: SurfaceCoords, key: str, colour: tuple[int, int, int], rng: np.random.Generator,
                   px_per_m: float) -> np.ndarray:
     """Linear-RGB albedo (HxWx3 float32) of swatch `key` over `coords` (image px along the surface's lines;
@@ -131,22 +142,22 @@ def swatch_albedo(coords: SurfaceCoords, key: str, colour: tuple[int, int, int],
     # is squeezed along one axis only, and its detail along the other must not be blurred with it.
     density = np.sqrt(swatch.cell[1] / (swatch.unit_m[1] * px_per_m) * np.asarray(coords.foot_u)
                       * swatch.cell[0] / (swatch.unit_m[0] * px_per_m) * np.asarray(coords.foot_v))
-    level = np.broadcast_to(np.clip(np.log2(np.maximum(density, 1.0)) - LEVEL_BIAS, 0, np.log2(min(width, height)) - 2),
-                            x.shape)
+    level = np.clip(np.log2(np.maximum(density, 1.0)) - LEVEL_BIAS, 0, np.log2(min(width, height)) - 2)
     low = np.floor(level)
-    albedo = np.zeros(x.shape + (3,), np.float32)
-    for step in np.unique(low).astype(int):
-        for k, weight in ((step, 1.0 - (level - low)), (step + 1, level - low)):
-            pick = (low == step) & (weight > 0)
-            if not pick.any():
-                continue
+    sample = functools.partial(_sample, swatch.file, tuple(colour), sharpen=swatch.sharpen)
+    if np.ndim(level) == 0:  # one footprint over the whole crop (a wall seen square on)
+        share = float(level - low)
+        albedo = sample(int(low), x=x, y=y) * (1.0 - share)
+        if share > 0:
+            albedo += sample(int(low) + 1, x=x, y=y) * share
+    else:
+        albedo = np.zeros(x.shape + (3,), np.float32)
+        for step in np.unique(low).astype(int):
+            pick = low == step
             rows, cols = np.nonzero(pick.any(axis=1))[0], np.nonzero(pick.any(axis=0))[0]
             box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
-            mip = _level(swatch.file, tuple(colour), k, swatch.sharpen)
-            size = mip.shape[1::-1]
-            map_x = np.mod(x[box] * size[0] / width, size[0]).astype(np.float32)
-            map_y = np.mod(y[box] * size[1] / height, size[1]).astype(np.float32)
-            sampled = cv2.remap(mip, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP)
-            albedo[box] += sampled * (weight[box] * pick[box])[..., None]
+            share = ((level[box] - step) * pick[box])[..., None]
+            albedo[box] += sample(step, x=x[box], y=y[box]) * ((1.0 - share) * pick[box][..., None]) + \
+                sample(step + 1, x=x[box], y=y[box]) * share
     tone = 1.0 + 0.12 * (cell_random(rng, unit) - 0.5)  # no two units of the file come back alike
     return albedo * tone[..., None].astype(np.float32)
