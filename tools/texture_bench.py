@@ -16,7 +16,7 @@ Per material it prints:
   s/photo      median render time per photo with the labels given (model loaded once; the segmenter's time is
                printed once, apart)
 Sheets: per material family, one JPEG of 256 x 256 full-resolution crops (before | after for each material of
-the family) from the 6 photos whose edit covers a crop best.
+the family) from the photos (6 unless --sheet-photos) whose edit covers a crop best.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ FAMILIES = {
     "roof": ["clay-tiles-red", "clay-tiles-anthracite", "natural-slate"],
     "ground": ["clay-pavers", "concrete-pavers-grey", "gravel"],
 }
-CROP, SHEET_PHOTOS, ERODE_PX = 256, 6, 3
+CROP, ERODE_PX = 256, 3
 
 
 @dataclass
@@ -110,11 +110,12 @@ def best_crop(mask: np.ndarray) -> tuple[float, int, int]:
 
 
 def sheet(family: str, materials: list[str], measured: dict[str, Measured],
-          photos: dict[str, tuple[np.ndarray, np.ndarray]], folder: Path) -> Path | None:
-    """before | after per material, one row per photo, crops at full resolution."""
+          photos: dict[str, tuple[np.ndarray, np.ndarray]], folder: Path, count: int, quality: int) -> Path | None:
+    """before | after per material, one row per photo (the `count` whose edit covers a crop best), crops at
+    full resolution."""
     first = measured[materials[0]].results
     ranked = sorted(((best_crop(mask), name) for name, (_, mask) in first.items()), reverse=True)
-    rows = [(name, top, left) for (share, top, left), name in ranked[:SHEET_PHOTOS] if share > 0.15]
+    rows = [(name, top, left) for (share, top, left), name in ranked[:count] if share > 0.15]
     if not rows:
         return None
     label_h = 16
@@ -132,7 +133,7 @@ def sheet(family: str, materials: list[str], measured: dict[str, Measured],
         draw.text((4, label_h + index * CROP + 2), name, fill="yellow")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"materials_{family}.jpg"
-    board.save(path, quality=90)
+    board.save(path, quality=quality)
     return path
 
 
@@ -149,6 +150,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20, help="the first COUNT photos by name (the held-out ones)")
     parser.add_argument("--materials", nargs="*", help="only these materials (default: all of FAMILIES)")
     parser.add_argument("--sheets", type=Path, default=Path("/tmp/texture-sheets"))
+    parser.add_argument("--sheet-photos", type=int, default=6, help="photos (rows) per sheet")
+    parser.add_argument("--quality", type=int, default=90, help="JPEG quality of the sheets")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -174,7 +177,8 @@ def main() -> None:
             print(f"| {material_id} | {len(result.ratios)} | {percentiles(result.ratios)} | {colour_text} | "
                   f"{max(result.over, default=0.0):.2%} | {np.median(result.seconds):.2f} |", flush=True)
         shown = [m for m in materials if m in measured]
-        if shown and (path := sheet(family, shown, measured, photos, args.sheets)) is not None:
+        if shown and (path := sheet(family, shown, measured, photos, args.sheets, args.sheet_photos,
+                                    args.quality)) is not None:
             print(f"sheet: {path}", flush=True)
         for material_id in shown:
             measured[material_id].results.clear()
