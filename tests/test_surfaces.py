@@ -107,3 +107,15 @@ def test_roof_tiles_in_rows_of_their_real_size_with_full_resolution_detail():
     halved = cv2.resize(cv2.resize(grey, (300, 60), interpolation=cv2.INTER_AREA), (600, 120))
     detail = cv2.Laplacian(grey, cv2.CV_32F).std() / cv2.Laplacian(halved, cv2.CV_32F).std()
     assert detail > 3.0                           # drawn at full size: one drawn at half size and blown up gives 1.7
+
+
+def test_a_framed_pane_the_segmenter_called_wall_keeps_the_photo():
+    rng = np.random.default_rng(4)
+    wall = np.ones((300, 400), bool)
+    image = np.clip(rng.normal([200, 190, 170], 3.0, (300, 400, 3)), 0, 255).astype(np.uint8)
+    image[100:190, 150:230] = (40, 40, 40)                          # a dark frame ...
+    image[104:186, 154:226] = (120, 150, 190)                       # ... round glass showing the sky
+    found = objects_in_front(image, wall, px_per_m=60.0)
+    assert found[104:186, 154:226].all() and found[:80].mean() < 0.01
+    image[104:186, 154:226] = (150, 142, 128)                       # a framed piece of the wall in shadow
+    assert not objects_in_front(image, wall, px_per_m=60.0)[115:175, 165:215].any()

@@ -5,11 +5,12 @@ They are small or thin against the wall, so they stand out of a morphological to
 wall around them) or black-hat (darker) with a structuring element a little wider than such objects. A step
 edge, such as the border of a cast shadow or of a differently painted wall part, gives no response, so shadows
 stay for the wall's light to carry. The old wall's own texture (joints of a brick or stone wall, siding lines)
-responds as well but everywhere at once: responses that are dense over a square metre are texture, not objects.
+responds as well but everywhere at once: responses that are dense over metres of wall are texture, not objects.
 The morphology sees the region with everything outside it filled by the wall's own blurred colour, so a narrow
 wall pier between two dark windows is a piece of wall, not a bright bar. The structuring element is a horizontal
 line: siding lines and brick courses run along the wall and are wider than any line, balusters, downpipes and
-lamps are not.
+lamps are not. Window glass the segmenter called wall is no object in front, but must not be bricked over
+either: a piece of wall that frames cut off, window-sized and unlike the wall in chroma, is a pane.
 """
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ CONTRAST = 28           # response (sRGB levels, the strongest channel) that mak
 OVER_TEXTURE = 3.0      # ... and this many times more than the mean response around it (the wall's own grain)
 TEXTURE_DENSITY = 0.5   # share of object pixels around (TEXTURE_SPAN) above which they are the wall's texture
 TEXTURE_SPAN_M = 4.0    # texture is even over metres of wall; a railing or a lamp is not
+PANE_AREA_M2 = 8.0      # a piece of wall cut off by objects and no larger than this may be a window pane ...
+PANE_CONTRAST = 8.0     # ... if its chroma is this far (CIE a*b*) from the wall's
+RAIL_CONTRAST = 60      # a horizontal frame member stands out this much (a siding line less)
+FRAME_M = 0.1           # a pane keeps this much of the photo around it: its frame
 
 
 def _region_colour(image: np.ndarray, region: np.ndarray, sigma: float) -> np.ndarray:
@@ -72,4 +77,28 @@ def objects_in_front(image: np.ndarray, region: np.ndarray, px_per_m: float) -> 
     # differs from the wall around it is the object.
     wall = _region_colour(image, region & ~objects, size)
     objects &= (np.abs(image.astype(np.float32) - wall).max(axis=-1) > CONTRAST / 2)
-    return (cv2.dilate(objects.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & region
+    objects = (cv2.dilate(objects.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & region
+    # Horizontal frame members do not stand out of a horizontal line; strong ones close the panes' outlines.
+    rails = np.zeros(region.shape, np.uint8)
+    for channel in cv2.split(filled):
+        np.maximum(rails, cv2.morphologyEx(channel, cv2.MORPH_BLACKHAT, kernel.T), out=rails)
+        np.maximum(rails, cv2.morphologyEx(channel, cv2.MORPH_TOPHAT, kernel.T), out=rails)
+    outline = objects | (rails > RAIL_CONTRAST)
+    return objects | _panes(image, region & ~outline, px_per_m)
+
+
+def _panes(image: np.ndarray, rest: np.ndarray, px_per_m: float) -> np.ndarray:
+    """Window panes the segmenter called wall: the pieces of the wall that frames and glazing bars cut off,
+    window-sized, and unlike the wall in colour (glass shows the sky or a dark room), grown over their frame."""
+    count, ids, stats, _ = cv2.connectedComponentsWithStats(rest.astype(np.uint8), connectivity=4)
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(np.float64)
+    lab[:, 0] *= 100.0 / 255.0
+    mean = np.stack([np.bincount(ids.ravel(), lab[:, k], count) for k in range(3)], axis=1) / np.maximum(area, 1)[:, None]
+    wall = np.median(lab[rest.ravel()], axis=0)
+    # Chroma only: a piece of wall in shadow is darker, not another colour.
+    unlike = np.hypot(*(mean[:, 1:] - wall[1:]).T) > PANE_CONTRAST
+    pane = unlike & (area <= PANE_AREA_M2 * px_per_m ** 2) & (area < 0.25 * area[1:].sum(initial=0))
+    pane[0] = False
+    frame = max(3, int(round(FRAME_M * px_per_m)) | 1)
+    return cv2.dilate(pane[ids].astype(np.uint8), np.ones((frame, frame), np.uint8)) > 0
