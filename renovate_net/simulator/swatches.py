@@ -80,7 +80,7 @@ def recoloured(pixels: np.ndarray, colour: tuple[int, int, int], median_l: float
     pixel's own (grey mortar stays grey under any brick)."""
     lab = srgb_to_lab(pixels.reshape(-1, 3).astype(np.float64))
     target = srgb_to_lab(np.asarray(colour, np.float64) / 255.0)
-    contrast = float(np.clip(target[0] / max(median_l, 1.0), 0.7, 1.2))
+    contrast = float(np.clip(target[0] / max(median_l, 1.0), 0.85, 1.2))
     share = np.clip(np.hypot(lab[:, 1], lab[:, 2]) / median_c, 0.0, 1.3)[:, None]
     out = np.empty_like(lab)
     out[:, 0] = target[0] + (lab[:, 0] - median_l) * contrast
