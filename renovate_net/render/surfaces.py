@@ -115,12 +115,15 @@ def drawn_surface(image: np.ndarray, labels: np.ndarray, kind: RenovationType, c
     noise = rng.normal(0.0, scene.noise, (NOISE_TILE, NOISE_TILE, 3)).astype(np.float32)
     for part in _parts(region):
         rows, cols = bbox(part, pad=3)
-        albedo = _albedo(material, coords_of(part, rows, cols), choice.colour, rng, scene.px_per_m)
-        linear = albedo * _light(scene, part, rows, cols)[..., None] * tint
-        rgb = _to_srgb(linear) + _noise(noise, rows, cols)
+        linear = _albedo(material, coords_of(part, rows, cols), choice.colour, rng, scene.px_per_m)
+        linear *= _light(scene, part, rows, cols)[..., None]
+        linear *= tint
         alpha = feather(part[rows, cols])
-        blended = image[rows, cols] + (rgb * 255.0 - image[rows, cols]) * alpha[..., None]
         inside = alpha > 0
-        drawn[rows, cols][inside] = np.clip(np.rint(blended[inside]), 0, 255).astype(np.uint8)
+        rgb = _to_srgb(linear[inside]) + _noise(noise, rows, cols)[inside]  # only the pixels drawn: 12 MP fit
+        del linear
+        before = image[rows, cols][inside].astype(np.float32)
+        blended = before + (rgb * 255.0 - before) * alpha[inside][:, None]
+        drawn[rows, cols][inside] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
         np.maximum(cover[rows, cols], alpha, out=cover[rows, cols])
     return drawn, cover
