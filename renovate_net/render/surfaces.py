@@ -21,6 +21,7 @@ import numpy as np
 from renovate_net.catalog import Material, RenovationType
 from renovate_net.render.foreground import objects_in_front
 from renovate_net.request import Choice
+from renovate_net.resize import resize_pair
 from renovate_net.simulator import textures
 from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, feather
 from renovate_net.simulator.resurface import driveway_region, foliage, roof_coords
@@ -32,6 +33,8 @@ LIGHT_SCALE_M = 0.06   # the photo's light is kept down to about a brick course;
 LIT_PERCENTILE = 70    # the surface's light level that shows the asked colour as it is (its well-lit part)
 NOISE_TILE = 128       # the photo's pixel noise is laid from one tile of this size
 SMALL_PART = 0.01      # parts of a region smaller than this share of it are drawn together
+ANALYSIS_PIXELS = 2.5e6  # larger photos are measured on a copy this size: their material is still drawn full size
+BAND_ROWS = 512        # a part's material is drawn this many rows at a time (a 12-megapixel wall fits in memory)
 _SRGB_TABLE = to_srgb(np.linspace(0.0, 1.0, 4096, dtype=np.float32))  # linear -> sRGB: a full-size power is slow
 
 Coords = Callable[[np.ndarray, slice, slice], textures.SurfaceCoords]
@@ -97,16 +100,38 @@ def _albedo(material: Material, coords: textures.SurfaceCoords, colour: tuple[in
     return to_linear(textures.TEXTURES[material.texture](coords, colour, rng, px_per_m))
 
 
+def _upsampled(coords: textures.SurfaceCoords, light: np.ndarray, alpha: np.ndarray, size: tuple[int, int],
+               factor: float) -> tuple[textures.SurfaceCoords, np.ndarray, np.ndarray]:
+    """A crop's coordinates, light and alpha measured on the analysis copy, at the photo's size (`size` = (w, h)
+    of the full crop): all three are smooth, and the coordinates scale with the pixels (a pixel's footprint in
+    them does not change)."""
+    def up(array):
+        return cv2.resize(np.ascontiguousarray(array, np.float32), size, interpolation=cv2.INTER_LINEAR)
+
+    def foot(value):
+        return up(value) if np.ndim(value) else value
+
+    scaled = textures.SurfaceCoords(up(coords.u) * factor, up(coords.v) * factor, foot(coords.foot_u),
+                                    foot(coords.foot_v))
+    return scaled, up(light), up(alpha)
+
+
 def drawn_surface(image: np.ndarray, labels: np.ndarray, kind: RenovationType, choice: Choice,
                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(drawn HxWx3 uint8, cover HxW float32) at the photo's size: the photo with the region of `kind` (a wall,
     roof or driveway type) re-surfaced in the chosen material and colour, and how much of each pixel the drawing
-    covers (0 where the photo stays: outside the region, and what stands in front of it)."""
-    scene = analyse(image, labels)
+    covers (0 where the photo stays: outside the region, and what stands in front of it). A photo larger than
+    ANALYSIS_PIXELS is measured (region, lines, light) on a smaller copy, and its material drawn at full size."""
+    height, width = labels.shape
+    factor = max(1.0, float(np.sqrt(height * width / ANALYSIS_PIXELS)))
+    small, small_labels = (image, labels) if factor == 1.0 else \
+        resize_pair(image, labels, round(max(height, width) / factor))
+    factor_y, factor_x = height / small_labels.shape[0], width / small_labels.shape[1]
+    scene = analyse(small, small_labels)
     drawn = image.copy()
     cover = np.zeros(labels.shape, np.float32)
     try:
-        region, coords_of = _region_and_coords(scene, image, kind)
+        region, coords_of = _region_and_coords(scene, small, kind)
     except RegionMissing:
         return drawn, cover
     material = kind.material(choice.material_id)
@@ -115,15 +140,38 @@ def drawn_surface(image: np.ndarray, labels: np.ndarray, kind: RenovationType, c
     noise = rng.normal(0.0, scene.noise, (NOISE_TILE, NOISE_TILE, 3)).astype(np.float32)
     for part in _parts(region):
         rows, cols = bbox(part, pad=3)
-        linear = _albedo(material, coords_of(part, rows, cols), choice.colour, rng, scene.px_per_m)
-        linear *= _light(scene, part, rows, cols)[..., None]
-        linear *= tint
-        alpha = feather(part[rows, cols])
-        inside = alpha > 0
-        rgb = _to_srgb(linear[inside]) + _noise(noise, rows, cols)[inside]  # only the pixels drawn: 12 MP fit
-        del linear
-        before = image[rows, cols][inside].astype(np.float32)
-        blended = before + (rgb * 255.0 - before) * alpha[inside][:, None]
-        drawn[rows, cols][inside] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
-        np.maximum(cover[rows, cols], alpha, out=cover[rows, cols])
+        coords, light, alpha = coords_of(part, rows, cols), _light(scene, part, rows, cols), feather(part[rows, cols])
+        if factor > 1.0:
+            rows = slice(round(rows.start * factor_y), min(height, round(rows.stop * factor_y)))
+            cols = slice(round(cols.start * factor_x), min(width, round(cols.stop * factor_x)))
+            size = (cols.stop - cols.start, rows.stop - rows.start)
+            coords, light, alpha = _upsampled(coords, light, alpha, size, (factor_x + factor_y) / 2)
+        state = rng.bit_generator.state  # every band of the part draws the same bricks from the same tables
+        for start in range(0, rows.stop - rows.start, BAND_ROWS):
+            rng.bit_generator.state = state
+            band = slice(start, min(start + BAND_ROWS, rows.stop - rows.start))
+            _draw_band(image, drawn, cover, (slice(rows.start + band.start, rows.start + band.stop), cols),
+                       _albedo(material, _band(coords, band), choice.colour, rng,
+                               scene.px_per_m * (factor_x + factor_y) / 2) * tint,
+                       light[band], alpha[band], noise)
     return drawn, cover
+
+
+def _band(coords: textures.SurfaceCoords, band: slice) -> textures.SurfaceCoords:
+    """The rows `band` of a crop's coordinates."""
+    def rows(value):
+        return value[band] if np.ndim(value) else value
+
+    return textures.SurfaceCoords(coords.u[band], coords.v[band], rows(coords.foot_u), rows(coords.foot_v))
+
+
+def _draw_band(image: np.ndarray, drawn: np.ndarray, cover: np.ndarray, box: tuple[slice, slice],
+               linear: np.ndarray, light: np.ndarray, alpha: np.ndarray, noise: np.ndarray) -> None:
+    """Blend a band of new surface (linear albedo x exposure, times the photo's `light`) into `drawn` over the
+    box with `alpha`, and record the alpha in `cover`; only the pixels drawn are converted."""
+    inside = alpha > 1.0 / 255
+    rgb = _to_srgb(linear[inside] * light[inside][:, None]) + _noise(noise, *box)[inside]
+    before = image[box][inside].astype(np.float32)
+    blended = before + (rgb * 255.0 - before) * alpha[inside][:, None]
+    drawn[box][inside] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+    np.maximum(cover[box], np.where(inside, alpha, 0.0), out=cover[box])
