@@ -83,3 +83,12 @@ def test_texture_beside_an_object_and_a_partial_region_narrows_the_gate():
     assert tuple(seen.shape) == (3, 10, 10)
     assert narrowed[20:30, :20].all() and not narrowed[30:].any() and not narrowed[20:, 20:].any()
     assert narrowed[:20].all()                           # outside the partial region the gate is untouched
+
+
+def test_a_drawing_never_reaches_where_the_gate_forbids():
+    image = np.zeros((20, 20, 3), np.uint8)
+    cover = np.ones((20, 20), np.float32)
+    gate = np.ones((20, 20), bool)
+    gate[:, :5] = False                                   # a railing the edit gate leaves alone
+    (_, _, merged), _ = with_texture(None, (np.full_like(image, 90), cover, np.zeros((20, 20), bool)), gate, (5, 5))
+    assert not merged[:, :5].any() and (merged[:, 5:] == 1).all()

@@ -3,7 +3,8 @@ import numpy as np
 
 from renovate_net import metrics
 from renovate_net.colour import srgb_to_lab
-from renovate_net.render.guidance import GATE_MARGIN, HUE_SLACK, edit_gate, hold_hue, lock_colours
+from renovate_net.render.guidance import (GATE_MARGIN, HUE_SLACK, edit_gate, hold_hue, lightness_ceiling,
+                                         lock_colours)
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
 
@@ -75,6 +76,20 @@ def test_lock_moves_the_lit_half_onto_the_asked_colour_and_keeps_shading(rng):
     assert metrics.ciede2000(lit, srgb_to_lab(np.array([0xB0, 0x3A, 0x2E]) / 255.0)) < 1.0
     assert np.array_equal(out[~wall], rgb[~wall])                                   # other regions untouched
     assert np.all(np.diff(srgb_to_lab(out[20, 10:50].astype(np.float64))[:, 0]) > 0)  # light still grows
+
+
+def test_in_a_dim_photo_the_lock_stays_below_the_photos_own_highlights():
+    labels = facade_labels()
+    rgb = np.full((40, 60, 3), 0.5, np.float32)
+    request = parse_request(["facade-cladding"], ["facade-cladding=brick-slip-yellow"])
+    asked = srgb_to_lab(np.asarray(request.choices[0].colour) / 255.0)[0]
+    daylight, dusk = np.full((40, 60, 3), 0.6), np.full((40, 60, 3), 0.6)
+    daylight[:5], dusk[:5] = 1.0, 0.7                                   # the sky: bright, or a dim dusk sky
+    assert lightness_ceiling(daylight) > 99.9
+    assert lightness_ceiling(dusk) < min(asked, srgb_to_lab(np.full(3, 0.7))[0]) - 5   # below the sky and the asked
+    out = lock_colours(rgb, np.ones((40, 60), np.float32), labels, request, lightness_ceiling(dusk))
+    lab = srgb_to_lab(out[labels == LABEL_ID["wall"]].astype(np.float64))
+    assert abs(np.median(lab[lab[:, 0] >= np.median(lab[:, 0])], axis=0)[0] - lightness_ceiling(dusk)) < 0.5
 
 
 def test_lock_leaves_window_frames_and_additive_types_as_generated():

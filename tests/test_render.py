@@ -154,7 +154,7 @@ def test_bad_input_one_line_exit_2_nothing_written(photo, model_dir, make, args,
     assert sorted(p.name for p in photo.iterdir()) == listing
 
 
-def test_a_new_roof_is_drawn_at_full_size_where_the_simulator_lays_it(model_dir):
+def test_a_new_roof_is_drawn_at_full_size_on_the_roof(model_dir):
     from renovate_net.render.drawing import detail_drawing
     from renovate_net.render.pipeline import Renovator
     from renovate_net.simulator.synthetic import synthetic_house
@@ -164,7 +164,7 @@ def test_a_new_roof_is_drawn_at_full_size_where_the_simulator_lays_it(model_dir)
     tiles = parse_request(["roof"])
     drawn, cover, partial = detail_drawing(image, labels, tiles)
     laid = cover == 1
-    assert laid[labels == LABEL_ID["roof"]].mean() > 0.5 and not partial.any()
+    assert laid[labels == LABEL_ID["roof"]].mean() > 0.5 and np.array_equal(partial, labels == LABEL_ID["roof"])
     result = renovator.render(image, tiles, labels)
     assert (result.edit_mask[laid] == 255).all()  # as opaque as the training targets there
 
@@ -176,8 +176,12 @@ def test_a_new_roof_is_drawn_at_full_size_where_the_simulator_lays_it(model_dir)
         return np.corrcoef(fine(a).ravel(), fine(b).ravel())[0, 1]
 
     assert match(result.after, drawn) > 0.9 and match(result.after, image) < 0.8   # the tile rows, not the photo's
-    assert detail_drawing(image, labels, parse_request(["facade-cladding"])) is None  # walls: the generator's own
-    # A driveway is the paved ground the simulator lays, not all the ground: the rest stays as it was.
+    # Cladding is drawn at full size over the wall; the wall's pixels it leaves out keep the photo.
+    _, cover, partial = detail_drawing(image, labels, parse_request(["facade-cladding"]))
+    wall = labels == LABEL_ID["wall"]
+    assert np.array_equal(partial, wall) and cover[wall].mean() > 0.5
+    assert detail_drawing(image, labels, parse_request(["facade-insulation"])) is None  # render: the generator's own
+    # A driveway is the paved ground the simulator picks, not all the ground: the rest stays as it was.
     pavers = parse_request(["driveway"])
     _, cover, partial = detail_drawing(image, labels, pavers)
     street = partial & (cover == 0)

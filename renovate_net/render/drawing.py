@@ -1,7 +1,7 @@
-"""The simulator's drawings that render lays into a photo: the added objects (pool, garage, solar panels) where
-the simulator places them, and the fine texture of re-surfacing types whose catalog entry says `detail_drawn`
-(roof tiles and slates, pavers and gravel). Both at the photo's size, with a fixed seed, so a photo always
-gets the same layout."""
+"""The drawings that render lays into a photo: the added objects (pool, garage, solar panels) where the simulator
+places them, and the fine texture of re-surfacing types whose catalog entry says `detail_drawn` (brick slips and
+boards, roof tiles and slates, pavers and gravel), drawn at full resolution by `surfaces.py`. All at the photo's
+size, with a fixed seed, so a photo always gets the same layout."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,11 +9,11 @@ from PIL import Image
 
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
+from renovate_net.render.surfaces import drawn_surface
 from renovate_net.request import RenovationRequest
 from renovate_net.resize import resize_pair
-from renovate_net.simulator.renovation import RegionMissing, added_objects, resurfaced
+from renovate_net.simulator.renovation import RegionMissing, added_objects
 
-DETAIL_SIZE = 768   # long side (px) up to which the simulator draws detail_drawn materials
 OBJECT_SIZE = 1280  # long side (px) up to which added objects are drawn: a panel's frame and cells, a pool's coping
 
 
@@ -50,21 +50,18 @@ def _advice(type_id: str) -> str:
 
 def detail_drawing(image: np.ndarray, labels: np.ndarray,
                    request: RenovationRequest) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(drawn HxWx3 uint8, cover HxW float32, partial HxW bool) at the photo's size: the simulator's re-surfacing
-    of the request's detail-drawn types, how much of each pixel it covers, and the label regions of those that
-    re-surface only part of their region; None when the request has none. Drawn at up to DETAIL_SIZE px."""
+    """(drawn HxWx3 uint8, cover HxW float32, partial HxW bool) at the photo's size: the re-surfacing of the
+    request's detail-drawn types, how much of each pixel it covers, and their label regions, where only what is
+    drawn may change (a driveway's ground beyond the paving, what stands in front of a wall or roof stays);
+    None when the request has none."""
     catalog = load_catalog()
     textured = tuple(choice for choice in request.choices if catalog.type(choice.type_id).detail_drawn)
     if not textured:
         return None
-    height, width = labels.shape
-    small, small_labels = (image, labels) if max(height, width) <= DETAIL_SIZE else \
-        resize_pair(image, labels, DETAIL_SIZE)
-    sketch = resurfaced(small, small_labels, RenovationRequest(textured), catalog)
-    drawn, cover = sketch.after, sketch.edit_mask
-    if small is not image:
-        drawn = np.array(Image.fromarray(drawn).resize((width, height), Image.Resampling.BILINEAR))
-        cover = np.array(Image.fromarray(cover).resize((width, height), Image.Resampling.BILINEAR))
-    partial = [catalog.type(choice.type_id).region_id for choice in textured
-               if catalog.type(choice.type_id).partial_region]
-    return drawn, cover, np.isin(labels, partial)
+    drawn, cover = image.copy(), np.zeros(labels.shape, np.float32)
+    for choice in textured:
+        surface, surface_cover = drawn_surface(image, labels, catalog.type(choice.type_id), choice)
+        inside = surface_cover > 0
+        drawn[inside] = surface[inside]
+        cover = np.maximum(cover, surface_cover)
+    return drawn, cover, np.isin(labels, [catalog.type(choice.type_id).region_id for choice in textured])

@@ -9,7 +9,7 @@
   a margin around it for its contact shadow; without one, a request holding them is not gated.
 - The colour lock: for each re-surfaced wall, roof or driveway, the generated layer is shifted in CIE Lab so
   that the median colour of its lit half is the material's (or the user's `--color`) colour, keeping the
-  generated texture and shading. Window frames are thin against the glass around them, so they are left as
+  generated texture and shading; in a dusk or dim photo no lighter than the photo's own light allows. Window frames are thin against the glass around them, so they are left as
   generated.
 - The hue hold: a smooth render's generated colour is kept between the photo's old colour and the asked one,
   so trim the generator half repaints does not turn a third hue (mauve window surrounds).
@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from renovate_net.catalog import load_catalog
-from renovate_net.colour import lab_to_srgb, srgb_to_lab
+from renovate_net.colour import lab_to_srgb, linear_to_srgb, srgb_to_lab, srgb_to_linear
 from renovate_net.labels import LABEL_ID
 from renovate_net.render.safety import trusted_weight
 from renovate_net.request import RenovationRequest
@@ -31,6 +31,8 @@ GATE_MARGIN = 2        # px beyond the label region (the simulator feathers re-s
 SHADOW_REACH = 0.03    # of the photo's long side, around a placed object (a garage's cast shadow: ~0.8 m)
 MIN_LOCK_PIXELS = 50   # fewer generated pixels in a region than this: too few to measure its colour
 MIN_REGION_SHARE = 5e-4  # of the photo: a re-surfacing type's label region smaller than this is missing
+DIM_HIGHLIGHTS = (0.45, 0.75)  # highlight luminance of a dim photo, and of one in daylight ...
+LIT_SHARE = (0.75, 1.2)        # ... and the share of it a re-surfaced region's lit half may reach there
 HUE_SLACK = 4.0        # CIE a*b* units a smooth render's colour may stray from the line old colour -> asked colour
 
 
@@ -66,8 +68,22 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndar
     return np.maximum(resurfaced, around.astype(np.float32)), around & ~stands & ~(resurfaced > 0)
 
 
-def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> np.ndarray:
-    """rgb (HxWx3 float in [0, 1]) with each re-surfaced wall/roof/driveway's lit half moved onto its colour.
+def lightness_ceiling(photo: np.ndarray) -> float:
+    """The L* a re-surfaced region's lit half may reach in this photo (HxWx3 float in [0, 1]): a material's
+    colour is its look in daylight, and in a dusk or dim photo that would be lighter than anything the photo
+    shows. The lit half stays below the photo's own highlights (their 99.5th percentile luminance) by a share
+    that is tight in a dim photo and loose in daylight, where highlights are sky and a white wall may match
+    them."""
+    luminance = srgb_to_linear(photo.reshape(-1, 3)) @ np.array([0.2126, 0.7152, 0.0722])
+    highlight = float(np.percentile(luminance, 99.5))
+    share = np.interp(highlight, DIM_HIGHLIGHTS, LIT_SHARE)
+    return float(srgb_to_lab(linear_to_srgb(np.full(3, min(1.0, share * highlight))))[0])
+
+
+def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request: RenovationRequest,
+                 ceiling: float = 100.0) -> np.ndarray:
+    """rgb (HxWx3 float in [0, 1]) with each re-surfaced wall/roof/driveway's lit half moved onto its colour,
+    no lighter than L* `ceiling` (see `lightness_ceiling`).
 
     `alpha` (HxW) and `labels` (HxW ids) are at the same (working) size; the region measured is where the
     label is the type's and alpha > 0.5, the region shifted is all of the type's label region."""
@@ -84,7 +100,9 @@ def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request
         lab = srgb_to_lab(out[area])
         generated = lab[measured]
         lit = generated[generated[:, 0] >= np.median(generated[:, 0])]
-        shift = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0) - np.median(lit, axis=0)
+        target = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0)
+        target[0] = min(target[0], ceiling)
+        shift = target - np.median(lit, axis=0)
         out[area] = lab_to_srgb(lab + shift)
     return out.astype(np.float32)
 

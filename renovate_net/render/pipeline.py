@@ -21,7 +21,7 @@ from renovate_net.models.inputs import photo_inputs
 from renovate_net.models.spec import GeneratorContract
 from renovate_net.render.compositor import composite_full, with_texture
 from renovate_net.render.drawing import added_object_drawing, detail_drawing
-from renovate_net.render.guidance import edit_gate, hold_hue, lock_colours, missing_regions
+from renovate_net.render.guidance import edit_gate, hold_hue, lightness_ceiling, lock_colours, missing_regions
 from renovate_net.request import RenovationRequest
 from renovate_net.resize import working_size
 
@@ -130,7 +130,8 @@ class Renovator:
         drawing = None if inputs.sketch is None else (drawn, inputs.sketch[0], _cover(image, placement, drawn))
         gate = shadow = None
         if self.guided:
-            locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request)
+            locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request,
+                                  lightness_ceiling(seen.permute(1, 2, 0).numpy()))
             locked = hold_hue(locked, seen.permute(1, 2, 0).numpy(), small_labels, request)
             rgb = torch.from_numpy(locked).permute(2, 0, 1)
             gate, shadow = edit_gate(labels, request, placement, probabilities)

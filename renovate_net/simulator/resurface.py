@@ -12,7 +12,8 @@ import numpy as np
 from renovate_net.catalog import Material
 from renovate_net.simulator import textures
 from renovate_net.simulator.canvas import Canvas, RegionMissing, feather, relight
-from renovate_net.simulator.scene import bbox, channel_extremes, components, facade_coords, ground_coords, shading
+from renovate_net.simulator.scene import (Scene, bbox, channel_extremes, components, facade_coords, ground_coords,
+                                         shading)
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
@@ -74,19 +75,20 @@ def facade(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Ge
                lambda part, rows, cols: facade_coords(scene, part, rows, cols))
 
 
+def roof_coords(scene: Scene, part: np.ndarray, rows: slice, cols: slice) -> textures.SurfaceCoords:
+    """Coordinates along a roof part's eave lines, its rows foreshortened by the pitch."""
+    c = facade_coords(scene, part, rows, cols)
+    return textures.SurfaceCoords(c.u, c.v / ROOF_FORESHORTENING, c.foot_u, np.asarray(c.foot_v) / ROOF_FORESHORTENING)
+
+
 def roof(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
     """roof: tile rows or slate along the roof's eave lines, rows foreshortened by the pitch."""
     region = canvas.free("roof") & ~foliage(canvas)
     if region.sum() < 0.003 * region.size:
         raise RegionMissing("no roof")
     scene = canvas.scene
-
-    def coords(part, rows, cols):
-        c = facade_coords(scene, part, rows, cols)
-        return textures.SurfaceCoords(c.u, c.v / ROOF_FORESHORTENING, c.foot_u,
-                                      np.asarray(c.foot_v) / ROOF_FORESHORTENING)
-
-    _resurface(canvas, region, material.texture, choice.colour, rng, coords, detail=0.15)
+    _resurface(canvas, region, material.texture, choice.colour, rng,
+               lambda part, rows, cols: roof_coords(scene, part, rows, cols), detail=0.15)
 
 
 PAVED_GREEN, LAWN_GREEN = 0.025, 0.06  # green excess: paving below the first; a patch above the second is grass
@@ -143,12 +145,18 @@ def _driveway_zone(scene, paved: np.ndarray) -> np.ndarray:
     return zone & (rows < street[0]) if street.size else zone
 
 
-def driveway(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
-    """driveway: pavers in perspective on the ground plane, or gravel, over the paved ground."""
+def driveway_region(canvas: Canvas) -> np.ndarray:
+    """Where a new driveway goes: the paved ground in front of the house, up to the street."""
     paved = paved_ground(canvas)
     region = paved & _driveway_zone(canvas.scene, paved)
     if region.sum() < 0.005 * region.size:
         raise RegionMissing("no paved ground")
+    return region
+
+
+def driveway(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
+    """driveway: pavers in perspective on the ground plane, or gravel, over the paved ground."""
+    region = driveway_region(canvas)
     scene = canvas.scene
     _resurface(canvas, region, material.texture, choice.colour, rng,
                lambda part, rows, cols: ground_coords(scene, rows, cols), detail=0.2)
