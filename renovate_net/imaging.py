@@ -74,15 +74,20 @@ def load_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Load a photo as an HxWx3 uint8 RGB array, EXIF orientation applied. Raises UserError on bad input."""
     path = Path(path)
     with _open(path, max_pixels) as image:
-        image = _decode(image, path)
-        try:
-            image = ImageOps.exif_transpose(image)
-        except Exception:  # a broken EXIF block must not lose the photo: keep it as stored
-            pass
-        rgb = to_rgb(image)
+        return upright_rgb(_decode(image, path), str(path))
+
+
+def upright_rgb(image: Image.Image, name: str) -> np.ndarray:
+    """A decoded photo as an HxWx3 uint8 RGB array, EXIF orientation applied; UserError when it is too small.
+    Shared by files (`load_image`) and uploads (`serve`), so a photo comes out the same both ways."""
+    try:
+        image = ImageOps.exif_transpose(image)
+    except Exception:  # a broken EXIF block must not lose the photo: keep it as stored
+        pass
+    rgb = to_rgb(image)
     width, height = rgb.size
     if min(width, height) < MIN_SIDE:
-        raise UserError(f"{path}: {width}x{height} is too small; give a photo at least {MIN_SIDE} px on each side")
+        raise UserError(f"{name}: {width}x{height} is too small; give a photo at least {MIN_SIDE} px on each side")
     return np.asarray(rgb, dtype=np.uint8).copy()
 
 

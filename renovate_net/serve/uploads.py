@@ -12,10 +12,10 @@ import io
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
-# imaging.to_rgb: one mode conversion, so a photo converts the same on the CLI and the API.
-from renovate_net.imaging import MAX_PIXELS, MIN_SIDE, SAVE_OPTIONS, to_rgb
+from renovate_net.errors import UserError
+from renovate_net.imaging import MAX_PIXELS, SAVE_OPTIONS, upright_rgb
 from renovate_net.serve.errors import ApiError
 from renovate_net.serve.form import Upload
 
@@ -56,15 +56,9 @@ def decode(upload: Upload, max_pixels: int = MAX_PIXELS) -> np.ndarray:
             raise ApiError(400, f"{upload.name}: truncated or corrupt image ({error}); "
                                 "re-export or re-download it") from None
         try:
-            image = ImageOps.exif_transpose(image)
-        except Exception:  # a broken EXIF block must not lose the photo: keep it as stored
-            pass
-        rgb = to_rgb(image)
-    width, height = rgb.size
-    if min(width, height) < MIN_SIDE:
-        raise ApiError(400, f"{upload.name}: {width}x{height} is too small; "
-                            f"give a photo at least {MIN_SIDE} px on each side")
-    return np.asarray(rgb, dtype=np.uint8)
+            return upright_rgb(image, upload.name)
+        except UserError as error:
+            raise ApiError(400, str(error)) from None
 
 
 def encode(array: np.ndarray, fmt: str) -> bytes:

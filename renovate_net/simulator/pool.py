@@ -87,7 +87,6 @@ def pool(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Gene
                                        np.minimum(z + margin, width + margin - z) / foot_z)
     outline, surface = coverage(inside(COPING_M)), coverage(inside(0.0))
     footprint_mask = outline >= 0.5
-    water = surface > 0
     outer = np.zeros((h, w), bool)
     outer[rows, cols] = footprint_mask
     light = np.clip(shading(scene, outer, rows, cols, detail=0.1), 0.3, 1.6)
