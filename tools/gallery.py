@@ -77,9 +77,10 @@ def main() -> None:
         # Of the CANDIDATES unused photos showing the most of what this request edits (a pool needs a garden,
         # panels a roof), the one where render changes most: an added object small or hidden says little.
         results = {}
-        for index in sorted(unused, key=lambda i: -region_share(labels[i], request))[:CANDIDATES]:
+        for index in sorted(unused, key=lambda i: -region_share(labels[i][0], request))[:CANDIDATES]:
             with contextlib.suppress(UserError):  # no room for what the request adds
-                results[index] = renovator.render(images[index], request, labels[index])
+                labels_of, probabilities = labels[index]
+                results[index] = renovator.render(images[index], request, labels_of, probabilities=probabilities)
         if not results:
             raise SystemExit(f"no photo has room for {request.describe()}")
         index, result = max(results.items(), key=lambda item: item[1].edit_mask.mean())

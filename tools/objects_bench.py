@@ -94,13 +94,14 @@ def bench(photos: list[Path], model: str | None, out: Path) -> None:
     for photo in photos:
         image = load_image(photo)
         started = time.perf_counter()
-        labels = renovator.labels_for(image)
+        labels, probabilities = renovator.labels_for(image)
         segmenting = time.perf_counter() - started
         line = []
         for type_id in TYPES:
             started = time.perf_counter()
             try:
-                rendered = renovator.render(image, parse_request([type_id]), labels=labels)
+                rendered = renovator.render(image, parse_request([type_id]), labels=labels,
+                                            probabilities=probabilities)
             except UserError as error:
                 rendered, refusal = None, reason(error)
             seconds[type_id].append(segmenting + time.perf_counter() - started)

@@ -80,9 +80,9 @@ def measure(renovator: Renovator, photos: dict[str, tuple[np.ndarray, np.ndarray
             material_id: str, colour: tuple[int, int, int]) -> Measured:
     request = parse_request([type_id], [f"{type_id}={material_id}"])
     out = Measured()
-    for name, (image, labels) in photos.items():
+    for name, (image, (labels, probabilities)) in photos.items():
         started = time.perf_counter()
-        rendered = renovator.render(image, request, labels=labels)
+        rendered = renovator.render(image, request, labels=labels, probabilities=probabilities)
         out.seconds.append(time.perf_counter() - started)
         edited = rendered.edit_mask > 0
         ratio = texture_ratio(image, rendered.after, edited)
