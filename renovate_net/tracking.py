@@ -121,17 +121,16 @@ def start_run(experiment: str, run_name: str | None = None) -> Iterator[Run]:
 
 
 def _local_path(uri: str, store: str) -> Path:
-    """An artifact URI -> a local folder; a store committed elsewhere is found again by its relative path."""
+    """An artifact URI -> a local folder. A store committed and cloned elsewhere is found again by the path
+    relative to the store, and that copy comes first: another checkout at the recorded absolute path may hold
+    other files."""
     path = Path(unquote(urlparse(uri).path)) if uri.startswith("file:") else Path(uri)
-    if path.exists():
-        return path
     folder = store_dir(store)
-    if folder is not None:
-        parts = path.parts
-        for start in range(1, len(parts)):
-            candidate = folder.joinpath(*parts[start:])
-            if candidate.exists():
-                return candidate
+    inside = [] if folder is None else [folder.joinpath(*path.parts[start:]) for start in range(1, len(path.parts))]
+    same_name = [c for c, start in zip(inside, range(1, len(path.parts))) if path.parts[start - 1] == folder.name]
+    for candidate in [*same_name, path, *inside]:
+        if candidate.exists():
+            return candidate
     raise UserError(f"model files not found at {uri}; is mlruns/ complete? (git lfs / a full clone)")
 
 
