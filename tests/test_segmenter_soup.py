@@ -42,7 +42,7 @@ def test_soup_is_measured_and_published_with_its_card(tmp_path, rng, monkeypatch
     from renovate_net.config import load_config
     from renovate_net.labels import NUM_LABELS
     from renovate_net.models.store import CARD, load_model, read_spec, save_model
-    from renovate_net.tracking import resolve_model
+    from training_fixtures import registered_here
 
     config = load_config("configs/segmenter.yaml", [
         "segmenter.working_size=96", f"segmenter.data_dir={make_labelme(tmp_path / 'lmf', rng)}",
@@ -56,7 +56,7 @@ def test_soup_is_measured_and_published_with_its_card(tmp_path, rng, monkeypatch
                                       str(tmp_path / "soup.yaml"), "--register", "soup", "--alias", "champion"])
     main()
 
-    folder = resolve_model("models:/soup@champion")
+    folder = registered_here("models:/soup@champion")
     assert "weight average" in (folder / CARD).read_text() and "mIoU" in (folder / CARD).read_text()
     assert 0 <= read_spec(folder)["holdout_metrics"]["miou"] <= 1
     first, second = (load_model(f).state_dict() for f in ingredients)

@@ -21,7 +21,7 @@ from renovate_net.labels import LABEL_ID, NUM_LABELS
 from renovate_net.models.store import CARD
 from renovate_net.render.segmenter import Segmenter
 from renovate_net.simulator.synthetic import synthetic_house
-from renovate_net.tracking import resolve_model
+from training_fixtures import registered_here, train_until_killed
 
 # contract id -> one LabelMeFacade colour for it (roof drawn as building, as the dataset does)
 TO_COLOUR = {LABEL_ID[name]: rgb for rgb, name in COLOURS.items()}
@@ -168,7 +168,7 @@ def test_train_registers_a_segmenter_that_segment_can_load(tmp_path, rng):
     config = tiny_config(tmp_path, root, pseudo)
     table = train(config)
     assert 0 <= table["miou"] <= 1 and "iou_door" in table
-    folder = resolve_model("models:/facade-segmenter@champion")
+    folder = registered_here("models:/facade-segmenter@champion")
     assert (folder / CARD).exists() and (folder / "weights.safetensors").exists()
     segmenter = Segmenter.from_uri("models:/facade-segmenter@champion")
     assert segmenter.long_side == 96
@@ -181,7 +181,7 @@ def test_train_registers_a_segmenter_that_segment_can_load(tmp_path, rng):
             {**config.to_dict(), "seed": 7}), resume=str(tmp_path / "runs" / "tiny"))
     # resuming the finished run loads its last checkpoint and registers it again, without training
     train(config, resume=str(tmp_path / "runs" / "tiny"))
-    assert resolve_model("models:/facade-segmenter/2").exists()
+    assert registered_here("models:/facade-segmenter/2").exists()
 
     # fine-tuning with the Dice term starts from the registered weights
     settings = config.to_dict()
@@ -206,27 +206,13 @@ def test_grabcut_finds_the_roof_of_a_procedural_house(rng):
         assert (roof & truth).sum() / (roof | truth).sum() > 0.6
 
 
-class Interrupted(Exception):
-    pass
-
-
 def test_resume_after_interruption_is_exact(tmp_path, rng, monkeypatch):
     root, pseudo = segmentation_data(tmp_path, rng)
     whole = tiny_config(tmp_path / "a", root, pseudo, 4)
     train(whole)
 
     interrupted = tiny_config(tmp_path / "b", root, pseudo, 4)
-    real_step = SegmenterTrainer.step
-
-    def dies_after_step_two(self, batch):
-        if self.step_count == 2:  # the step-2 checkpoint is on disk: now "kill -9"
-            raise Interrupted
-        return real_step(self, batch)
-
-    monkeypatch.setattr(SegmenterTrainer, "step", dies_after_step_two)
-    with pytest.raises(Interrupted):
-        train(interrupted)
-    monkeypatch.setattr(SegmenterTrainer, "step", real_step)
+    train_until_killed(monkeypatch, SegmenterTrainer, lambda: train(interrupted))
     folder = tmp_path / "b" / "runs" / "tiny"
     assert ckpt.load_checkpoint(folder)[1]["step"] == 2
     # a loader worker makes the resumed run's samples: the order and augmentations do not depend on who makes them

@@ -11,10 +11,11 @@ from pathlib import Path
 import mlflow
 
 from renovate_net.engine import checkpoint as ckpt
-from renovate_net.tracking import resolve_model, tracking_uri
+from renovate_net.tracking import tracking_uri
 from test_segmenter_training import segmentation_data
 from test_segmenter_training import tiny_config as tiny_segmenter_config
 from test_trainer import tiny_config as tiny_generator_config
+from training_fixtures import registered_here
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,26 +40,28 @@ def only_run(experiment: str):
     return client, runs[0]
 
 
+def assert_one_run_of_two_processes(experiment: str, loss: str, validation: str, model: str, folder: Path) -> None:
+    """One MLflow run that records two processes and logs each of the 4 steps once, validated, checkpointed at
+    step 4, and registered once as `model` in this test's store."""
+    client, run = only_run(experiment)
+    assert run.data.params["processes"] == "2"
+    assert [m.step for m in client.get_metric_history(run.info.run_id, loss)] == [1, 2, 3, 4]
+    assert validation in run.data.metrics
+    assert [v.version for v in client.search_model_versions(f"name='{model}'")] == [1]
+    assert ckpt.load_checkpoint(folder)[1]["step"] == 4
+    assert (registered_here(f"models:/{model}@champion") / "weights.safetensors").exists()
+
+
 def test_generator_under_torchrun(tmp_path):
     config = tiny_generator_config(tmp_path)
     torchrun_train(config, tmp_path)
-    client, run = only_run("renovate-net")
-    assert run.data.params["processes"] == "2"
-    assert [m.step for m in client.get_metric_history(run.info.run_id, "loss/g_total")] == [1, 2, 3, 4]
-    assert "val/edit_l1" in run.data.metrics
-    assert [v.version for v in client.search_model_versions("name='renovate-net-smoke'")] == [1]
-    assert ckpt.load_checkpoint(tmp_path / "runs" / "smoke")[1]["step"] == 4
-    assert (resolve_model("models:/renovate-net-smoke@champion") / "weights.safetensors").exists()
+    assert_one_run_of_two_processes("renovate-net", "loss/g_total", "val/edit_l1", "renovate-net-smoke",
+                                    tmp_path / "runs" / "smoke")
 
 
 def test_segmenter_under_torchrun(tmp_path, rng):
     root, pseudo = segmentation_data(tmp_path, rng)
     config = tiny_segmenter_config(tmp_path, root, pseudo, 4)
     torchrun_train(config, tmp_path)
-    client, run = only_run("facade-segmenter")
-    assert run.data.params["processes"] == "2"
-    assert [m.step for m in client.get_metric_history(run.info.run_id, "loss/ce")] == [1, 2, 3, 4]
-    assert "val/miou" in run.data.metrics
-    assert [v.version for v in client.search_model_versions("name='facade-segmenter'")] == [1]
-    assert ckpt.load_checkpoint(tmp_path / "runs" / "tiny")[1]["step"] == 4
-    assert (resolve_model("models:/facade-segmenter@champion") / "weights.safetensors").exists()
+    assert_one_run_of_two_processes("facade-segmenter", "loss/ce", "val/miou", "facade-segmenter",
+                                    tmp_path / "runs" / "tiny")

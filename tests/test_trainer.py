@@ -12,6 +12,7 @@ import torch
 from click.testing import CliRunner
 
 from model_fixtures import write_manifest
+from training_fixtures import registered_here, train_until_killed
 from renovate_net.catalog import load_catalog
 from renovate_net.cli import cli
 from renovate_net.config import CONFIG_DIR, load_config
@@ -24,7 +25,6 @@ from renovate_net.engine.schedule import WarmupCosine
 from renovate_net.engine.validation import batch_metrics
 from renovate_net.errors import UserError
 from renovate_net.models.store import CARD, load_model, save_model
-from renovate_net.tracking import resolve_model
 
 SMOKE = CONFIG_DIR / "smoke.yaml"
 # The smoke config made smaller still, so each run takes a few seconds.
@@ -51,7 +51,7 @@ def test_cli_train_logs_and_registers_a_model_that_render_can_load(tmp_path):
     assert [a.path for a in client.list_artifacts(run.info.run_id, "samples")] == [
         "samples/step_000002.png", "samples/step_000004.png"]
 
-    folder = resolve_model("models:/renovate-net-smoke@champion")
+    folder = registered_here("models:/renovate-net-smoke@champion")
     assert "val/edit_l1" in (folder / CARD).read_text()
     model = load_model(folder, kind="generator")
     before = torch.rand(1, 3, 64, 64)
@@ -115,26 +115,12 @@ def test_init_from_starts_the_generator_from_a_saved_model(tmp_path):
     assert all(torch.isfinite(torch.tensor(v)) for v in sketched.step(batch).values())
 
 
-class Interrupted(Exception):
-    pass
-
-
 def test_resume_after_interruption_is_exact(tmp_path, monkeypatch):
     whole = tiny_config(tmp_path / "a")
     train_generator(whole)
 
     interrupted = tiny_config(tmp_path / "b")
-    real_step = GANTrainer.step
-
-    def dies_after_step_two(self, batch):
-        if self.step_count == 2:  # the step-2 checkpoint is on disk: now "kill -9"
-            raise Interrupted
-        return real_step(self, batch)
-
-    monkeypatch.setattr(GANTrainer, "step", dies_after_step_two)
-    with pytest.raises(Interrupted):
-        train_generator(interrupted)
-    monkeypatch.setattr(GANTrainer, "step", real_step)
+    train_until_killed(monkeypatch, GANTrainer, lambda: train_generator(interrupted))
     folder = gan_trainer.run_folder(interrupted)
     assert ckpt.load_checkpoint(folder)[1]["step"] == 2
     train_generator(interrupted, resume=str(folder))
