@@ -143,6 +143,7 @@ def quality(args: argparse.Namespace) -> None:
 def edits(args: argparse.Namespace) -> None:
     renovator = Renovator.load(args.generator, args.model, device="cpu")
     requests = {type_id: parse_request([type_id]) for type_id in ("facade-insulation", "windows")}
+    regions = {type_id: load_catalog().type(type_id).region_id for type_id in requests}
     print(f"edits of render with segmenter {args.model}, generator {args.generator or 'champion'}")
     print(f"{'set':<14} {'type':<18} {'precision':>9} {'recall':>7}  edited pixels off the region, by true class")
     for name, (count, samples) in held_out_sets(args).items():
@@ -155,9 +156,9 @@ def edits(args: argparse.Namespace) -> None:
             for type_id, request in requests.items():
                 edited = renovator.render(image, request, labels).edit_mask > 0
                 counts[type_id] += np.bincount(known[edited], minlength=NUM_LABELS + 1)
-                region_total[type_id] += int((truth == LABEL_ID[load_catalog().type(type_id).edits]).sum())
+                region_total[type_id] += int((truth == regions[type_id]).sum())
         for type_id, edited in counts.items():
-            region = LABEL_ID[load_catalog().type(type_id).edits]
+            region = regions[type_id]
             labelled = edited[:NUM_LABELS].sum()
             others = sorted(((edited[i] / labelled, LABELS[i]) for i in range(NUM_LABELS) if i != region), reverse=True)
             spill = ", ".join(f"{label} {share:.1%}" for share, label in others[:4] if share >= 0.0005)

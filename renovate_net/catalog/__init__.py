@@ -45,7 +45,6 @@ class RenovationType:
     drawing: str  # the simulator's drawing of this type
     finish: str | None = None  # wall re-surfacing only: "smooth" or "textured"
     detail_drawn: bool = False  # render lays the simulator's drawing in at full size for its fine texture
-    partial_region: bool = False  # re-surfaces only part of its region (a driveway, not the street)
     casts_shadow: bool = True  # added objects: casts a shadow around it (not a pool, which lies in the ground)
     also_needs: tuple[str, ...] = ()  # further label regions the photo must show
 
@@ -168,7 +167,6 @@ def _traits(entry: dict) -> dict:
     if unknown:
         raise ValueError(f"catalog: type {type_id!r} also_needs unknown regions {unknown}")
     return {"drawing": entry["drawing"], "finish": finish, "detail_drawn": bool(entry.get("detail_drawn", False)),
-            "partial_region": bool(entry.get("partial_region", False)),
             "casts_shadow": bool(entry.get("casts_shadow", True)), "also_needs": also_needs}
 
 

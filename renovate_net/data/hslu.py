@@ -17,12 +17,11 @@ import numpy as np
 from PIL import Image, ImageDraw
 from torch.utils.data import Dataset
 
+from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
 from renovate_net.errors import UserError
 from renovate_net.labels import LABEL_ID
 
 ATTRIBUTION = "HSLU building facade segmentation dataset (Roboflow Universe, building-facade), CC BY 4.0"
-WALL_OR_ROOF = 8   # the training-only ids of data/segmentation.py
-IGNORE = 255
 
 # HSLU class id -> (target id, painting rank): facades first, smaller parts and what stands in front over them.
 CLASSES: dict[int, tuple[int, int]] = {

@@ -93,7 +93,7 @@ def drawing_light(rgb: torch.Tensor, drawn_seen: torch.Tensor, cover: np.ndarray
 def with_texture(drawing: Drawing | None, textured: tuple[np.ndarray, np.ndarray, np.ndarray],
                  gate: np.ndarray | None, size: tuple[int, int]) -> tuple[Drawing, np.ndarray | None]:
     """The added objects' drawing (or none) with the textured re-surfacing laid in beside the objects, and the
-    gate narrowed so that in a partial-region type's region (a driveway's ground, a drawn wall) only what was
+    gate narrowed so that in a detail-drawn type's region (a driveway's ground, a drawn wall) only what was
     drawn may change. The drawing never reaches where the gate forbids a change."""
     drawn, cover, partial = textured
     if gate is not None:
