@@ -38,11 +38,13 @@ class Swatch:
     bond: float = 0.0                  # each row shifted by this share of a unit (0.5: running bond)
     layout: str = "units"
     sharpen: float = SHARPEN                # unsharp-mask amount on each pyramid level
+    tone: float = 0.12                      # each unit's brightness varies by this much (peak to peak)
 
 
 # Rows and joints were read off each (512 px) file: row means peak at mortar, dip at a tile's shadow. Real sizes:
 # the Belgian 210 x 50 mm brick slip with a 12 mm joint; 18 cm boards cut in 3 m lengths; clay pantiles of a 33 cm
-# course and 18.5 cm cover width; slates of a 15 cm course; 220 x 65 mm clay pavers.
+# course and 18.5 cm cover width; slates of a 15 cm course; 220 x 65 mm clay pavers; 6-12 mm pea gravel (0.6 m a
+# repeat, its source's size).
 SWATCHES = {
     "brick": Swatch("red_brick_03.jpg", (512 / 14, 104.0), (7.0, 48.0, 86.0), (0.062, 0.222), 0.5),
     "wood-boards": Swatch("brown_planks_04.jpg", (512 / 6, 1422.0), (20.5, 0.0, 0.0), (0.18, 3.0), 0.37),
@@ -50,7 +52,9 @@ SWATCHES = {
     "slate": Swatch("slate_RoofingTiles003.jpg", (32.0, 512.0), (15.0, 0.0, 0.0), (0.15, 2.4), 0.37, "rows", ROOF_SHARPEN),
     "clay-pavers": Swatch("floor_klinkers_04.jpg", (512 / 17, 512.0), (28.5, 0.0, 0.0), (0.065, 1.1), 0.37, "rows"),
     "pavers": Swatch("MarekCobblestone0003.jpg", (256.0, 256.0), (0.0, 0.0, 0.0), (0.45, 0.45), 0.0, "periodic"),
-    "gravel": Swatch("floor_pebbles_01.jpg", (512.0, 512.0), (0.0, 0.0, 0.0), (0.8, 0.8), 0.0, "periodic"),
+    # Gravel is cut in 15 cm strips from random places of the file: tiled as it is, its 0.6 m repeat shows as a
+    # lattice across a driveway. Loose stones have no units, so no unit gets its own tone.
+    "gravel": Swatch("DE_21_C6_Kies0001.jpg", (128.0, 512.0), (0.0, 0.0, 0.0), (0.15, 0.6), 0.37, "rows", tone=0.0),
 }
 
 
@@ -159,5 +163,7 @@ def swatch_albedo(coords: SurfaceCoords, key: str, colour: tuple[int, int, int],
             share = ((level[box] - step) * pick[box])[..., None]
             albedo[box] += sample(step, x=x[box], y=y[box]) * ((1.0 - share) * pick[box][..., None]) + \
                 sample(step + 1, x=x[box], y=y[box]) * share
-    tone = 1.0 + 0.12 * (cell_random(rng, unit) - 0.5)  # no two units of the file come back alike
+    if swatch.tone == 0:
+        return albedo
+    tone = 1.0 + swatch.tone * (cell_random(rng, unit) - 0.5)  # no two units of the file come back alike
     return albedo * tone[..., None].astype(np.float32)
