@@ -44,6 +44,16 @@ def test_unsure_pixels_fade_out():
     assert 0.4 < middle.mean() < 0.6
 
 
+def test_a_drawn_material_trusts_each_part_whole_or_not_at_all():
+    labels, probabilities, k = scene()
+    probabilities[WALL][40:96, 20:90] = 0.62                       # the segmenter hesitates on the whole house
+    drawn = trusted_weight(labels, "wall", probabilities[WALL], drawn=True)
+    assert (drawn[60 * k:90 * k, 25 * k:35 * k] == 1).all()        # bricks over the whole wall, no ghost
+    probabilities[WALL][40:96, 20:90] = 0.55                       # it hesitates more: the wall stays as it was
+    assert not trusted_weight(labels, "wall", probabilities[WALL], drawn=True).any()
+    assert trusted_weight(labels, "wall", probabilities[WALL]).max() < 0.2   # painted: faded, not cut
+
+
 def test_the_gate_trusts_a_users_labels_as_they_are():
     labels, probabilities, k = scene()
     request = parse_request(["facade-insulation"])

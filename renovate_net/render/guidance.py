@@ -52,8 +52,9 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndar
         return None, None
     inside = np.zeros(labels.shape, np.float32)
     for region in dict.fromkeys(t.edits for t in types if t.kind == "resurface"):
+        drawn = any(t.detail_drawn for t in types if t.edits == region)
         trusted = (labels == LABEL_ID[region]).astype(np.float32) if probabilities is None else \
-            trusted_weight(labels, region, probabilities[LABEL_ID[region]])
+            trusted_weight(labels, region, probabilities[LABEL_ID[region]], drawn)
         inside = np.maximum(inside, trusted)
     size = 2 * GATE_MARGIN + 1
     resurfaced = cv2.dilate(inside, np.ones((size, size), np.uint8))

@@ -5,7 +5,8 @@ the region is not a thin structure (posts, cables, railings and poles labelled w
 worth re-surfacing), and where it belongs to the house: a component of the region cut off from the house's
 other parts (a wall patch in the trees, a hillside beyond the roofline labelled wall, a roof with no wall under
 it) is left as it was. The result is a weight in [0, 1] that feathers the edit out where trust fades, instead
-of a hard cut.
+of a hard cut; for a drawn material (tiles, bricks, pavers), which half blended over the old one reads as a
+ghost, each part of the region is trusted whole or not at all, by its mean trust.
 
 Regions are cleaned at the segmenter's working size, so "thin" and "cut off" mean the same on a phone photo and
 a 12-megapixel one; the weight is then upsampled and kept inside the full-size label region, so the edit still
@@ -26,6 +27,7 @@ HOUSE_PARTS = {"wall": ("window", "door", "roof"), "roof": ("wall",), "window": 
 NEAR = 0.02                 # share of the long side within which a house part must lie
 MAIN_SHARE = 0.05           # components smaller than this share of the largest one are dropped without a house part
 FEATHER = 1.0               # px (working size) of blur on the weight's edges
+WHOLE = 0.3                 # mean trust (ramped probability) of a part drawn whole: a mean probability of 0.59
 
 
 def _ellipse(size: int) -> np.ndarray:
@@ -67,9 +69,22 @@ def ramp(probability: np.ndarray) -> np.ndarray:
     return np.clip((probability - low) / (high - low), 0.0, 1.0).astype(np.float32)
 
 
-def trusted_weight(labels: np.ndarray, region: str, probability: np.ndarray) -> np.ndarray:
+def whole_parts(mask: np.ndarray, trust: np.ndarray) -> np.ndarray:
+    """1 over each component of `mask` whose mean `trust` is at least WHOLE, but for the pixels it does not trust
+    at all, 0 elsewhere: a drawn material
+    (tiles, bricks, pavers) blended half over the old one reads as a ghost, so a part is drawn whole or not."""
+    count, components = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    mean = np.bincount(components.ravel(), trust.ravel(), count) / np.maximum(np.bincount(components.ravel(), None,
+                                                                                           count), 1)
+    keep = mean >= WHOLE
+    keep[0] = False
+    return (keep[components] & (trust > 0)).astype(np.float32)  # less the pixels it doubts most (p <= SURE[0])
+
+
+def trusted_weight(labels: np.ndarray, region: str, probability: np.ndarray, drawn: bool = False) -> np.ndarray:
     """HxW float32 in [0, 1] at the full labels' size: how surely each pixel of `region` (a label name) is the
-    house's own surface. `probability` (h x w, the segmenter's working size) is its for the region's class."""
+    house's own surface. `probability` (h x w, the segmenter's working size) is its for the region's class.
+    `drawn`: the region gets a drawn material, so each of its parts is trusted whole or not at all."""
     height, width = labels.shape
     size = probability.shape[1::-1]
     small = cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST)
@@ -77,7 +92,7 @@ def trusted_weight(labels: np.ndarray, region: str, probability: np.ndarray) -> 
     long_side = max(size)
     mask = without_thin(mask, round(THIN[region] * long_side))
     mask = house_components(mask, small, HOUSE_PARTS[region], max(1, round(NEAR * long_side)))
-    weight = mask * ramp(probability)
+    weight = whole_parts(mask, ramp(probability)) if drawn else mask * ramp(probability)
     weight = cv2.GaussianBlur(weight, (0, 0), FEATHER) * mask
     full = cv2.resize(weight, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.where(labels == LABEL_ID[region], full, 0.0).astype(np.float32)

@@ -7,9 +7,9 @@ size: the scale comes from the windows and doors (scene analysis), wall courses 
 measured on the surface, pavers lie on the ground plane in perspective, and each unit is cut from a photographed
 swatch (`simulator/swatches.py`; procedural where none is shipped). The photo's light is kept as a factor: its
 luminance blurred about a brick course wide, relative to the surface's well-lit level, so cast shadows of eaves
-and trees stay on the new surface and a dusk photo stays dusk. Whatever stands in front of a wall or roof and
-was labelled with it (lamps, railings, numbers, trim, vents: `foreground.py`; leaves: the simulator's
-`foliage`) keeps the photo.
+and trees stay on the new surface and a dusk photo stays dusk. Whatever stands in front of a wall and was
+labelled with it (lamps, railings, numbers, trim, vents: `foreground.py`), and leaves in front of a wall or roof
+(the simulator's `foliage`), keep the photo.
 """
 from __future__ import annotations
 
@@ -85,9 +85,11 @@ def _region_and_coords(scene: Scene, image: np.ndarray, kind: RenovationType) ->
     if kind.edits == "ground":
         return driveway_region(canvas), lambda part, rows, cols: ground_coords(scene, rows, cols)
     surface = scene.region(kind.edits) & ~foliage(canvas)
+    if kind.edits == "roof":  # a roof's own courses, ridge tiles and channels are thin, contrasted structures:
+        # the wall's test for objects in front takes half of a tiled roof for them (measured: 11-67% of the roof
+        # on 20 held-out photos, which left the old tiles in patches), so only leaves stay in front of a roof
+        return surface, lambda part, rows, cols: roof_coords(scene, part, rows, cols)
     region = surface & ~objects_in_front(image, surface, scene.px_per_m)
-    if kind.edits == "roof":
-        return region, lambda part, rows, cols: roof_coords(scene, part, rows, cols)
     return region, lambda part, rows, cols: facade_coords(scene, part, rows, cols)
 
 
