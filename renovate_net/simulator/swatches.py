@@ -22,7 +22,7 @@ from renovate_net.colour import lab_to_srgb, srgb_to_lab, srgb_to_linear
 from renovate_net.simulator.textures import SurfaceCoords, cell_random
 
 SHARPEN = 0.5  # unsharp-mask amount on each pyramid level: cameras sharpen, and laying it in softens it again;
-ROOF_SHARPEN = 1.2  # more on roofs: the file's tile edges and lichen are soft where a photo of a roof is crisp
+ROOF_SHARPEN = 2.0  # more on roofs: the file's tile edges and lichen are soft where a photo of a roof is crisp
 LEVEL_BIAS = 0.25 # pyramid levels this much finer than a pixel's footprint: a photo resolves its detail crisply
 
 
