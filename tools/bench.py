@@ -4,10 +4,11 @@ GPU where one is present), peak memory, and training img/s per config. Prints Ma
     python tools/bench.py                      # renovate-net@champion, 512x512 / 1024x768 / 4000x3000, 1 and 2 threads
     python tools/bench.py --compare            # the baseline beside it, with time ratios
     python tools/bench.py --sizes 1024x768 --threads 2 --train configs/cpu.yaml
+    python tools/bench.py --type facade-cladding --type roof --type driveway --sizes 1224x816 4000x3000 --threads 2 --train
 
 Every measurement runs in a fresh child process, so its peak RSS belongs to that one model, size and thread
 count; the photo is the README example photo resized to each size, and the request is the main command's
-(facade-insulation + windows). "render" is what `renovate-net render` spends per photo once the models are
+(facade-insulation + windows) unless --type says otherwise. "render" is what `renovate-net render` spends per photo once the models are
 loaded: facade labels from the segmenter, the generator at its working size, and the composite onto the
 full-size photo. "ms/MP" tells whether the time grows linearly with the pixel count. Run it on an idle
 machine: other work on the cores slows every row down.
@@ -26,7 +27,7 @@ import time
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parent / "examples" / "house.jpg"
-REQUEST = (["facade-insulation", "windows"], [])
+REQUEST = ["facade-insulation", "windows"]
 
 
 def render_child(job: dict) -> dict:
@@ -42,7 +43,7 @@ def render_child(job: dict) -> dict:
     torch.set_num_threads(job["threads"])
     width, height = job["size"]
     image = np.array(Image.fromarray(load_image(EXAMPLE)).resize((width, height), Image.Resampling.LANCZOS))
-    request = parse_request(*REQUEST)
+    request = parse_request(job["types"])
     started = time.perf_counter()
     renovator = Renovator.load(job["model"], device=job["device"])
     load_s = time.perf_counter() - started
@@ -115,7 +116,7 @@ def render_table(args: argparse.Namespace) -> None:
             results = {}
             for role, uri in models:
                 job = {"model": uri, "size": [width, height], "threads": threads, "device": device,
-                       "repeats": args.repeats}
+                       "repeats": args.repeats, "types": args.types}
                 results[role] = result = in_child("render", job)
                 megapixels = width * height / 1e6
                 memory = f"{result['rss_gib']:.2f}" + (f" (GPU {result['gpu_gib']:.2f})" if result["gpu_gib"] else "")
@@ -142,6 +143,8 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="generator URI (default renovate-net@champion)")
     parser.add_argument("--baseline", default="models:/renovate-net-baseline@champion", help="baseline URI")
     parser.add_argument("--compare", action="store_true", help="also time the baseline, with ratios")
+    parser.add_argument("--type", dest="types", action="append", help="renovation type to render (repeatable; "
+                        "default: facade-insulation and windows)")
     parser.add_argument("--sizes", nargs="+", type=parse_size, default=[(512, 512), (1024, 768), (4000, 3000)])
     parser.add_argument("--threads", nargs="+", type=int, default=[1, 2], help="CPU thread counts")
     parser.add_argument("--cpu-only", action="store_true", help="skip the GPU rows even where a GPU is present")
@@ -151,11 +154,12 @@ def main() -> None:
     parser.add_argument("--train-steps", type=int, default=4, help="timed training steps per config")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.types = args.types or REQUEST
     if args.child:
         kind, job = args.child
         print(json.dumps((render_child if kind == "render" else train_child)(json.loads(job))))
         return
-    print(f"machine: {machine()}\n")
+    print(f"machine: {machine()}\nrequest: {' + '.join(args.types)}\n")
     render_table(args)
     if args.train:
         train_table(args)
