@@ -21,6 +21,7 @@ from renovate_net.simulator.geometry import Camera, Grid, Plane, homography, rec
 MAP_RES = 10.0                   # ground map cells per metre
 TEXTURE_SIZE = 384               # long side (px) texture is judged at, as the old layouts were
 MAP_HALF_WIDTH, MAP_DEPTH = 30.0, 60.0  # metres across and ahead the ground map covers at most
+FLAT_VEGETATION, FLAT_OTHER = 0.05, 0.08  # local grey contrast below which a lawn labelled so is flat
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,10 @@ def garden(canvas: Canvas) -> np.ndarray:
     ground = (canvas.free("ground") | canvas.free("vegetation") | canvas.free("other")) & below
     rgb = cv2.GaussianBlur(scene.image, (0, 0), 2.0)  # judge colour, not grass blades
     hue, saturation, value = cv2.split(cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV))
-    flat = _texture(scene.image) < 0.05
+    texture = _texture(scene.image)
+    # A lawn the segmenter calls 'other' may be as textured as sunlit grass is; one it calls vegetation must be
+    # flatter, since hedges and shrubs are vegetation too and their clipped tops look flat from the street.
+    flat = np.where(canvas.free("other"), texture < FLAT_OTHER, texture < FLAT_VEGETATION)
     # Green, or the yellow-green of a dry lawn if not pale (sunlit concrete is yellowish too, but pale); colourful
     # enough not to be dark asphalt's noise.
     green = (hue >= 65) & (hue <= 170) & (saturation >= 0.15)
