@@ -6,8 +6,8 @@ Also writes docs/example.jpg: the README's main command (facade insulation + new
 tools/examples/house.jpg, before | after.
 
 Uses the shipped champion models (or --model). Each request gets its own photo among the first --count
-(after --first): of the 4 unused photos showing most of the regions it edits, the one render changes most. Prints one
-line per rendered pair.
+(after --first): of the first 4 unused photos with room for it, by the share of the regions it edits they show, the
+one render changes most. Prints one line per rendered pair.
 """
 from __future__ import annotations
 
@@ -74,13 +74,16 @@ def main() -> None:
     rows, unused = [], set(range(len(photos)))
     for types, materials in REQUESTS:
         request = parse_request(types, materials)
-        # Of the CANDIDATES unused photos showing the most of what this request edits (a pool needs a garden,
-        # panels a roof), the one where render changes most: an added object small or hidden says little.
+        # Of the first CANDIDATES unused photos with room for it, by how much they show of what this request
+        # edits (a pool needs a garden, panels a roof), the one where render changes most: an added object small
+        # or hidden says little.
         results = {}
-        for index in sorted(unused, key=lambda i: -region_share(labels[i][0], request))[:CANDIDATES]:
+        for index in sorted(unused, key=lambda i: -region_share(labels[i][0], request)):
             with contextlib.suppress(UserError):  # no room for what the request adds
                 labels_of, probabilities = labels[index]
                 results[index] = renovator.render(images[index], request, labels_of, probabilities=probabilities)
+            if len(results) == CANDIDATES:
+                break
         if not results:  # said, and left out of the sheet: the refusal rates are tools/objects_bench.py's
             print(f"{'(none)':>20}  {request.describe()}: no photo among these has room for it")
             continue

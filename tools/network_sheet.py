@@ -1,0 +1,93 @@
+"""What the generator adds over the simulator's drawing alone: before | drawing alone | render, cropped around the
+edit, for a few requests on held-out house photos.
+
+    python tools/network_sheet.py --photos ../shared/data/houses --out docs/network_vs_drawing.jpg
+
+"Drawing alone" is what render would show without the network: the added objects as the simulator draws them
+(`render.drawing.added_object_drawing`) and the drawn materials laid in (`render.drawing.detail_drawing`), the
+photo everywhere else. "Render" is `renovate-net render` with the shipped models, where the network sets the light
+and colour inside the drawing and paints what is not drawn (render, window frames).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from renovate_net.errors import UserError
+from renovate_net.imaging import load_image
+from renovate_net.render.drawing import added_object_drawing, detail_drawing
+from renovate_net.render.pipeline import Renovator
+from renovate_net.request import parse_request
+
+JOBS = [  # (photo stem, types, materials)
+    ("127_frontal", ["solar-panels"], []),
+    ("140_frontal", ["pool"], []),
+    ("184_frontal", ["garage"], []),
+    ("125_frontal", ["driveway"], ["driveway=gravel"]),
+    ("100_frontal", ["roof"], ["roof=clay-tiles-anthracite"]),
+    ("124_frontal", ["facade-cladding"], ["facade-cladding=brick-slip-red"]),
+]
+HEIGHT = 260  # px of each row
+
+
+def drawing_alone(image: np.ndarray, labels: np.ndarray, types: list[str], materials: list[str],
+                  layout_size: int) -> np.ndarray:
+    """The photo with the request's drawings laid in, as the compositor would before the network's light."""
+    request = parse_request(types, materials)
+    placement, drawn = added_object_drawing(image, labels, request, layout_size)
+    out = np.where((placement > 0)[..., None], drawn, image)
+    textured = detail_drawing(image, labels, request)
+    if textured is not None:
+        surface, cover, _ = textured
+        out = np.where((cover > 0)[..., None], surface, out)
+    return out
+
+
+def crop_box(edit: np.ndarray) -> tuple[slice, slice]:
+    """Rows and columns around the edit, grown by half its size, at least 120 px high, 3:2."""
+    rows, cols = np.nonzero(edit)
+    cy, cx = (rows.min() + rows.max()) // 2, (cols.min() + cols.max()) // 2
+    height = int(np.clip((rows.max() - rows.min()) * 1.5, 120, edit.shape[0]))
+    width = min(int(height * 1.5), edit.shape[1])
+    top, left = int(np.clip(cy - height // 2, 0, edit.shape[0] - height)), int(np.clip(cx - width // 2, 0, edit.shape[1] - width))
+    return slice(top, top + height), slice(left, left + width)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    renovator = Renovator.load()
+    rows = []
+    for stem, types, materials in JOBS:
+        image = load_image(args.photos / f"{stem}.jpg")
+        labels, probabilities = renovator.labels_for(image)
+        try:
+            rendered = renovator.render(image, parse_request(types, materials), labels, probabilities=probabilities)
+        except UserError as error:
+            print(f"{stem}: {error}")
+            continue
+        alone = drawing_alone(image, labels, types, materials, renovator.contract.layout_size)
+        box = crop_box(rendered.edit_mask > 0)
+        strip = Image.fromarray(np.concatenate([image[box], alone[box], rendered.after[box]], axis=1))
+        strip = strip.resize((round(strip.width * HEIGHT / strip.height), HEIGHT), Image.Resampling.LANCZOS)
+        ImageDraw.Draw(strip).text((4, 4), f"{stem}: {' + '.join(materials or types)}: before | drawing alone | "
+                                   "render", fill="yellow")
+        rows.append(strip)
+        print(f"{stem}: {' + '.join(types)}")
+    sheet = Image.new("RGB", (max(row.width for row in rows), sum(row.height + 4 for row in rows)), "white")
+    top = 0
+    for row in rows:
+        sheet.paste(row, (0, top))
+        top += row.height + 4
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(args.out, quality=85, optimize=True)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
