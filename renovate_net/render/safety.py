@@ -70,9 +70,9 @@ def ramp(probability: np.ndarray) -> np.ndarray:
 
 
 def whole_parts(mask: np.ndarray, trust: np.ndarray) -> np.ndarray:
-    """1 over each component of `mask` whose mean `trust` is at least WHOLE, but for the pixels it does not trust
-    at all, 0 elsewhere: a drawn material
-    (tiles, bricks, pavers) blended half over the old one reads as a ghost, so a part is drawn whole or not."""
+    """1 over each component of `mask` whose mean `trust` is at least WHOLE (less the pixels it does not trust at
+    all), 0 elsewhere: a drawn material (tiles, bricks, pavers) blended half over the old one reads as a ghost,
+    so a part is drawn whole or not."""
     count, components = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     mean = np.bincount(components.ravel(), trust.ravel(), count) / np.maximum(np.bincount(components.ravel(), None,
                                                                                            count), 1)
