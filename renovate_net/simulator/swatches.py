@@ -51,7 +51,8 @@ SWATCHES = {
     "tiles": Swatch("roof_09.jpg", (512 / 6, 512.0), (29.0, 0.0, 0.0), (0.33, 2.04), 0.37, "rows", ROOF_SHARPEN),
     "slate": Swatch("slate_RoofingTiles003.jpg", (32.0, 512.0), (15.0, 0.0, 0.0), (0.15, 2.4), 0.37, "rows", ROOF_SHARPEN),
     "clay-pavers": Swatch("floor_klinkers_04.jpg", (512 / 17, 512.0), (28.5, 0.0, 0.0), (0.065, 1.1), 0.37, "rows"),
-    "pavers": Swatch("MarekCobblestone0003.jpg", (256.0, 256.0), (0.0, 0.0, 0.0), (0.45, 0.45), 0.0, "periodic"),
+    "pavers": Swatch("MarekCobblestone0003.jpg", (256.0, 256.0), (0.0, 0.0, 0.0), (0.45, 0.45), 0.0, "periodic",
+                     1.0),  # a small, soft file: its joints want more sharpening to read as crisp as a photo's
     # Gravel is cut in 15 cm strips from random places of the file: tiled as it is, its 0.6 m repeat shows as a
     # lattice across a driveway. Loose stones have no units, so no unit gets its own tone.
     "gravel": Swatch("DE_21_C6_Kies0001.jpg", (128.0, 512.0), (0.0, 0.0, 0.0), (0.15, 0.6), 0.37, "rows", tone=0.0),
