@@ -10,7 +10,7 @@ segmenter.holdout_seed), roof counted as wall, at each photo's own size; and on 
 facades (segmenter.hslu_validation of the source photos, seed segmenter.hslu_seed; unlabelled pixels not
 counted; its facade is wall + roof, its street is ground).
 Edits: `render --type facade-insulation` and `--type windows` on both held-out sets with this segmenter's
-labels: precision (edited pixels whose true class is the type's region / edited pixels with a true class),
+labels and probabilities, as `render` runs (render safety on; `--trust-labels`: the labels alone): precision (edited pixels whose true class is the type's region / edited pixels with a true class),
 recall (share of the region's true pixels edited), and where the other edited pixels are.
 Roofs: roof IoU on house photos against hand-drawn roof outlines (tools/roof_labels.py), by default on the 12
 photos the pseudo-labels leave out (segmenter_sheet.py --pick 12), which no segmenter trained on.
@@ -144,17 +144,20 @@ def edits(args: argparse.Namespace) -> None:
     renovator = Renovator.load(args.generator, args.model, device="cpu")
     requests = {type_id: parse_request([type_id]) for type_id in ("facade-insulation", "windows")}
     regions = {type_id: load_catalog().type(type_id).region_id for type_id in requests}
-    print(f"edits of render with segmenter {args.model}, generator {args.generator or 'champion'}")
+    safety = "labels trusted as they are (no render safety)" if args.trust_labels else "render safety on"
+    print(f"edits of render with segmenter {args.model}, generator {args.generator or 'champion'}, {safety}")
     print(f"{'set':<14} {'type':<18} {'precision':>9} {'recall':>7}  edited pixels off the region, by true class")
     for name, (count, samples) in held_out_sets(args).items():
         # per type: edited pixels per true class (+1 slot: unlabelled), true region pixels
         counts = {type_id: np.zeros(NUM_LABELS + 1) for type_id in requests}
         region_total = {type_id: 0 for type_id in requests}
         for image, truth in samples():
-            labels = renovator.segmenter.predict(image)
+            labels, probabilities = renovator.segmenter.predict_with_probabilities(image)
+            if args.trust_labels:
+                probabilities = None  # as `render --mask`: no safety
             known = np.minimum(truth, NUM_LABELS)
             for type_id, request in requests.items():
-                edited = renovator.render(image, request, labels).edit_mask > 0
+                edited = renovator.render(image, request, labels, probabilities=probabilities).edit_mask > 0
                 counts[type_id] += np.bincount(known[edited], minlength=NUM_LABELS + 1)
                 region_total[type_id] += int((truth == regions[type_id]).sum())
         for type_id, edited in counts.items():
@@ -199,6 +202,8 @@ def main() -> None:
     good.add_argument("--flip", action="store_true", help="also run the mirrored photos (test-time augmentation)")
     edit = sub.add_parser("edits", help="where facade-insulation and windows renders edit, against the truth")
     edit.add_argument("--generator", default=None, help="generator URI or folder (default: the champion)")
+    edit.add_argument("--trust-labels", action="store_true", help="render with the labels alone, as `render --mask` "
+                      "does: no render safety")
     for command in (good, edit):
         command.add_argument("--config", default="configs/segmenter.yaml", help="config whose splits to use")
         command.add_argument("--data", type=Path, default=None, help="LabelMeFacade folder (default: the config's)")
