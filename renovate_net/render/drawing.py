@@ -9,7 +9,7 @@ from PIL import Image
 
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
-from renovate_net.render.surfaces import drawn_surface
+from renovate_net.render.surfaces import drawn_surface, measure
 from renovate_net.request import RenovationRequest
 from renovate_net.resize import resize_pair
 from renovate_net.simulator.renovation import RegionMissing, added_objects
@@ -59,8 +59,10 @@ def detail_drawing(image: np.ndarray, labels: np.ndarray,
     if not textured:
         return None
     drawn, cover = image.copy(), np.zeros(labels.shape, np.float32)
+    measured = measure(image, labels)  # once for all the request's materials
     for choice in textured:
-        surface, surface_cover = drawn_surface(image, labels, catalog.type(choice.type_id), choice)
+        surface, surface_cover = drawn_surface(image, labels, catalog.type(choice.type_id), choice,
+                                               measured=measured)
         inside = surface_cover > 0
         drawn[inside] = surface[inside]
         cover = np.maximum(cover, surface_cover)

@@ -13,6 +13,7 @@ labelled with it (lamps, railings, numbers, trim, vents: `foreground.py`), and l
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import cv2
@@ -118,18 +119,40 @@ def _upsampled(coords: textures.SurfaceCoords, light: np.ndarray, alpha: np.ndar
     return scaled, up(light), up(alpha)
 
 
-def drawn_surface(image: np.ndarray, labels: np.ndarray, kind: RenovationType, choice: Choice,
-                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(drawn HxWx3 uint8, cover HxW float32) at the photo's size: the photo with the region of `kind` (a wall,
-    roof or driveway type) re-surfaced in the chosen material and colour, and how much of each pixel the drawing
-    covers (0 where the photo stays: outside the region, and what stands in front of it). A photo larger than
-    ANALYSIS_PIXELS is measured (region, lines, light) on a smaller copy, and its material drawn at full size."""
+@dataclass(frozen=True)
+class Measured:
+    """A photo measured once for all the materials drawn on it: the copy measured (the photo itself up to
+    ANALYSIS_PIXELS, else a smaller copy), its scene, and how many photo pixels one pixel of the copy spans
+    (`factor`, 1 for the photo itself; exactly, per axis)."""
+    image: np.ndarray
+    scene: Scene
+    factor: float
+    factor_y: float
+    factor_x: float
+
+
+def measure(image: np.ndarray, labels: np.ndarray) -> Measured:
+    """The photo (HxWx3 uint8) with its labels, measured (region, lines, light) on a copy of at most
+    ANALYSIS_PIXELS."""
     height, width = labels.shape
     factor = max(1.0, float(np.sqrt(height * width / ANALYSIS_PIXELS)))
     small, small_labels = (image, labels) if factor == 1.0 else \
         resize_pair(image, labels, round(max(height, width) / factor))
-    factor_y, factor_x = height / small_labels.shape[0], width / small_labels.shape[1]
-    scene = analyse(small, small_labels)
+    return Measured(small, analyse(small, small_labels), factor, height / small_labels.shape[0],
+                    width / small_labels.shape[1])
+
+
+def drawn_surface(image: np.ndarray, labels: np.ndarray, kind: RenovationType, choice: Choice,
+                  seed: int = 0, measured: Measured | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(drawn HxWx3 uint8, cover HxW float32) at the photo's size: the photo with the region of `kind` (a wall,
+    roof or driveway type) re-surfaced in the chosen material and colour, and how much of each pixel the drawing
+    covers (0 where the photo stays: outside the region, and what stands in front of it). A photo larger than
+    ANALYSIS_PIXELS is measured (region, lines, light) on a smaller copy, and its material drawn at full size;
+    `measured` (from `measure`) spares measuring the photo again for each material drawn on it."""
+    height, width = labels.shape
+    measured = measured or measure(image, labels)
+    small, scene, factor = measured.image, measured.scene, measured.factor
+    factor_y, factor_x = measured.factor_y, measured.factor_x
     drawn = image.copy()
     cover = np.zeros(labels.shape, np.float32)
     try:
