@@ -4,7 +4,7 @@ edit, for a few requests on held-out house photos.
     python tools/network_sheet.py --photos ../shared/data/houses --out docs/network_vs_drawing.jpg
 
 "Drawing alone" is what render would show without the network: the added objects as the simulator draws them
-(`render.drawing.added_object_drawing`) and the drawn materials laid in (`render.drawing.detail_drawing`), the
+(`Renovator.objects_for`, which render is then given) and the drawn materials laid in (`render.drawing.detail_drawing`), the
 photo everywhere else. "Render" is `renovate-net render` with the shipped models, where the network sets the light
 and colour inside the drawing and paints what is not drawn (render, window frames).
 """
@@ -18,9 +18,9 @@ from PIL import Image, ImageDraw
 
 from renovate_net.errors import UserError
 from renovate_net.imaging import load_image
-from renovate_net.render.drawing import added_object_drawing, detail_drawing
+from renovate_net.render.drawing import detail_drawing
 from renovate_net.render.pipeline import Renovator
-from renovate_net.request import parse_request
+from renovate_net.request import RenovationRequest, parse_request
 
 JOBS = [  # (photo stem, types, materials)
     ("127_frontal", ["solar-panels"], []),
@@ -33,11 +33,10 @@ JOBS = [  # (photo stem, types, materials)
 HEIGHT = 260  # px of each row
 
 
-def drawing_alone(image: np.ndarray, labels: np.ndarray, types: list[str], materials: list[str],
-                  layout_size: int) -> np.ndarray:
-    """The photo with the request's drawings laid in, as the compositor would before the network's light."""
-    request = parse_request(types, materials)
-    placement, drawn = added_object_drawing(image, labels, request, layout_size)
+def drawing_alone(image: np.ndarray, labels: np.ndarray, request: RenovationRequest, placement: np.ndarray,
+                  drawn: np.ndarray) -> np.ndarray:
+    """The photo with the request's drawings laid in (the added objects' `placement` and `drawn`, from
+    `Renovator.objects_for`), as the compositor would before the network's light."""
     out = np.where((placement > 0)[..., None], drawn, image)
     textured = detail_drawing(image, labels, request)
     if textured is not None:
@@ -66,12 +65,14 @@ def main() -> None:
     for stem, types, materials in JOBS:
         image = load_image(args.photos / f"{stem}.jpg")
         labels, probabilities = renovator.labels_for(image)
+        request = parse_request(types, materials)
         try:
-            rendered = renovator.render(image, parse_request(types, materials), labels, probabilities=probabilities)
+            placement, drawn = renovator.objects_for(image, labels, request)
         except UserError as error:
             print(f"{stem}: {error}")
             continue
-        alone = drawing_alone(image, labels, types, materials, renovator.contract.layout_size)
+        rendered = renovator.render(image, request, labels, placement, drawn, probabilities)
+        alone = drawing_alone(image, labels, request, placement, drawn)
         box = crop_box(rendered.edit_mask > 0)
         strip = Image.fromarray(np.concatenate([image[box], alone[box], rendered.after[box]], axis=1))
         strip = strip.resize((round(strip.width * HEIGHT / strip.height), HEIGHT), Image.Resampling.LANCZOS)
