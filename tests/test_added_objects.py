@@ -12,6 +12,7 @@ from renovate_net.request import parse_request
 from renovate_net.simulator.geometry import Plane, homography, to_image, to_plane_points
 from renovate_net.simulator.panel_layout import MARGIN, PANEL_LONG, PANEL_SHORT, best_array, free_area
 from renovate_net.simulator.renovation import RegionMissing, simulate
+from renovate_net.simulator import roofplanes
 from renovate_net.simulator.roofplanes import roof_planes
 from renovate_net.simulator.scene import analyse
 
@@ -71,6 +72,32 @@ def test_a_roof_band_too_thin_for_four_panels_is_refused_in_one_line():
     with pytest.raises(RegionMissing, match="no roof plane in view holds four whole solar panels") as refused:
         simulate(scene.image, scene.labels, parse_request(["solar-panels"]), np.random.default_rng(0))
     assert "\n" not in str(refused.value)
+
+
+def test_a_long_roof_seen_edge_on_holds_no_panels(monkeypatch):
+    """A 10 degree roof 5 m deep seen from the street shows a band under 0.6 m of the facade's height: panels on it
+    would read as a dark line (in photos, a low roof's fascia and tile ends), so it is no plane to draw on."""
+    scene = street(pitch=10.0)
+    estimated = analyse(scene.image, scene.labels)
+    roof, trees = scene.labels == LABEL_ID["roof"], scene.labels == LABEL_ID["vegetation"]
+    assert roof_planes(estimated, roof, trees) == []
+    monkeypatch.setattr(roofplanes, "MIN_BAND", 0.0)
+    assert len(roof_planes(estimated, roof, trees)) == 1  # the geometry alone would take it
+
+
+def test_a_roof_keeps_its_region_when_the_wall_label_reaches_above_its_eave_line():
+    """The eave line is fitted to the gutter's edge, a few px off the labels' boundary: wall pixels just above the
+    line under the roof are the wall below the roof, not a wall above it that would end the roof's region there."""
+    scene = street(pitch=30.0)
+    estimated = analyse(scene.image, scene.labels)
+    roof, trees = scene.labels == LABEL_ID["roof"], scene.labels == LABEL_ID["vegetation"]
+    (plane,) = roof_planes(estimated, roof, trees)
+    labels = scene.labels.copy()
+    lowest = np.nonzero(roof.any(axis=1))[0][-1]
+    for row in range(lowest - 2, lowest + 1):  # the wall label creeps 3 rows up into the roof's foot
+        labels[row][roof[row]] = LABEL_ID["wall"]
+    (crept,) = roof_planes(analyse(scene.image, labels), labels == LABEL_ID["roof"], trees)
+    assert crept.region.sum() > 0.9 * plane.region.sum()
 
 
 def test_pool_lies_in_the_lawn_never_on_the_street():

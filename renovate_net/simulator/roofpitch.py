@@ -11,7 +11,7 @@ import numpy as np
 
 from renovate_net.simulator.geometry import Camera
 
-PITCH = 30.0           # degrees: a common pitch, between Belgium's steep tiled roofs and low hipped ones
+PITCH = 25.0           # degrees: a common pitch, between low hipped roofs and Belgium's steep tiled ones
 MIN_PITCH, MAX_PITCH = 15.0, 55.0
 PITCH_PRIOR = 0.003    # radians of edge misfit a degree away from PITCH is worth
 UP = np.array([0.0, 1.0, 0.0])

@@ -3,10 +3,12 @@
 Each roof part's eaves (`eaves`) are horizontal lines of the house, so where an eave's image line meets the
 horizon is its vanishing point: that gives its direction across the view (the camera is level, verticals
 vertical, as everywhere in the simulator). Near the horizon a slope says little about the direction, so the
-estimate is pulled toward a facade square to the view by how uncertain it is. The eave's depth is the house's,
-from the ground line of the wall under it. The plane rises from the eave, away from the camera, at the pitch its
-end edges show (`roofpitch`). Its region is the roof above the eave up to the next wall (an upper storey's roof is
-another plane), including what a tree in front hides. A plane seen too edge-on to draw on is left out.
+estimate is pulled toward a facade square to the view by how uncertain it is. The eave's depth is the facade's,
+from the scale its windows and doors give (`Scene.px_per_m`; the horizon is placed with that scale, so a wall's
+ground line adds nothing, and read off labels that run down into garden walls it put roofs too near). The plane
+rises from the eave, away from the camera, at the pitch its end edges show (`roofpitch`). Its region is the roof
+above the eave up to the next wall above that roof (an upper storey's roof is another plane), including what a
+tree in front hides. A plane seen too edge-on to draw on is left out.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from renovate_net.simulator.scene import Scene, components
 MAX_RECESSION = 55.0   # degrees an eave may turn away from the image plane
 SLOPE_NOISE = 0.005    # uncertainty of a measured eave slope (about 0.3 degrees)
 MIN_FACING = 0.06      # cosine of the view to the plane's normal: below it the plane is seen too edge-on
+MIN_BAND = 0.6         # metres at the facade's scale: the median height of a plane's roof in the photo; a lower
+                       # band is a roof seen edge-on (a low roof's fascia and tile ends), where panels read as a line
 GRID_RES = 20.0        # rectified cells per metre
 
 
@@ -70,16 +74,6 @@ def _eave_direction(camera: Camera, slope: float, x0: float, y0: float) -> np.nd
     return direction / np.linalg.norm(direction)
 
 
-def _depth(scene: Scene, camera: Camera, span: tuple[int, int], eave_row: float) -> float:
-    """Depth (m) of the eave: that of the ground line of the wall under it (the house's at least)."""
-    wall = np.isin(scene.labels[:, span[0]:span[1] + 1], WALLISH)
-    rows = np.nonzero(wall)[0]
-    rows = rows[rows > eave_row]
-    base = max(float(np.percentile(rows, 97)) if rows.size > 20 else 0.0, scene.base_y)
-    depth = camera.ground_depth(base)
-    return depth if depth is not None else camera.focal / scene.px_per_m
-
-
 def _region(scene: Scene, part: np.ndarray, joined: np.ndarray, slope: float, intercept: float,
             span: tuple[int, int]) -> np.ndarray:
     """The roof on this plane, seen or behind a tree (`joined`: the part with what hides it, below the part's
@@ -92,9 +86,10 @@ def _region(scene: Scene, part: np.ndarray, joined: np.ndarray, slope: float, in
     cols = np.arange(w)[None, :]
     eave = slope * cols + intercept
     wall = cv2.erode(np.isin(scene.labels, WALLISH).astype(np.uint8), np.ones((3, 1), np.uint8)) > 0
-    ceiling = np.where(wall & (rows < eave - 1), rows, -1).max(axis=0)
     top = np.where(part.any(axis=0), np.argmax(part, axis=0), h)
     roof = part | (joined & (rows >= top[None, :]))
+    lowest = np.where(roof & (rows <= eave + max(1.0, 0.1 * k)), rows, -1).max(axis=0)  # the roof nearest the eave
+    ceiling = np.where(wall & (rows < lowest[None, :]), rows, -1).max(axis=0)  # a wall above that roof
     reach = (cols >= span[0] - 1.5 * k) & (cols <= span[1] + 1.5 * k)
     around = roof & reach & (rows > ceiling[None, :]) & (rows <= eave + max(1.0, 0.1 * k))
     count, ids = cv2.connectedComponents(around.astype(np.uint8), connectivity=8)
@@ -110,7 +105,7 @@ def _plane(scene: Scene, camera: Camera, part: np.ndarray, joined: np.ndarray, s
     """The roof plane rising from one eave over the part's columns it spans, or None if seen too edge-on."""
     x_mid = (span[0] + span[1]) / 2.0
     y_mid = slope * x_mid + intercept
-    origin = camera.point(x_mid, y_mid, _depth(scene, camera, span, y_mid))
+    origin = camera.point(x_mid, y_mid, camera.focal / scene.px_per_m)
     along = _eave_direction(camera, slope, x_mid, y_mid)
     if along is None:
         return None
@@ -120,7 +115,8 @@ def _plane(scene: Scene, camera: Camera, part: np.ndarray, joined: np.ndarray, s
     plane = Plane(origin, along, np.cos(pitch) * away + np.sin(pitch) * UP)
     view = np.array([0.0, camera.height, 0.0]) - origin
     facing = float(np.dot(view / np.linalg.norm(view), -plane.normal))
-    if facing < MIN_FACING or not region.any():
+    heights = region.sum(axis=0)
+    if facing < MIN_FACING or not region.any() or np.median(heights[heights > 0]) < MIN_BAND * scene.px_per_m:
         return None
     h = homography(camera, plane)
     ends = np.array([[span[0], slope * span[0] + intercept], [span[1], slope * span[1] + intercept]])
