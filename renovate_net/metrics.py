@@ -108,11 +108,11 @@ class Lite0Features(torch.nn.Module):
         super().__init__()
         import timm
 
-        from renovate_net.models.pretrained import MEAN, STD, load_lite0_imagenet
+        from renovate_net.models.pretrained import MEAN, STD, load_imagenet
 
         full = timm.create_model("efficientnet_lite0", pretrained=False)
         if pretrained:
-            load_lite0_imagenet(full)
+            load_imagenet(full)
         # The feature maps come from the same weights (features_only keeps the full model's key names).
         self.net = timm.create_model("efficientnet_lite0", features_only=True, pretrained=False)
         weights = full.state_dict()

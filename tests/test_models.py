@@ -55,16 +55,16 @@ def test_pix2pix_256_has_the_papers_parameter_count():
 
 
 def test_attention_unet_pretrained_encoder_keeps_imagenet_rgb_filters():
-    from renovate_net.models.pretrained import lite0_imagenet_state_dict
+    from renovate_net.models.pretrained import imagenet_state_dict
 
     kwargs = dict(SMALL[("generator", "attention_unet")], pretrained=True)
     model = create("generator", "attention_unet", **kwargs)
     stem = model.encoder.conv_stem.weight
-    reference = lite0_imagenet_state_dict()["conv_stem.weight"]
+    reference = imagenet_state_dict()["conv_stem.weight"]
     assert stem.shape[1] == 3 + NUM_LABELS + 4
     assert torch.equal(stem[:, :3], reference) and not stem[:, 3:].any()
     assert torch.equal(model.encoder.blocks[3][0].conv_pw.weight,
-                       lite0_imagenet_state_dict()["blocks.3.0.conv_pw.weight"])
+                       imagenet_state_dict()["blocks.3.0.conv_pw.weight"])
 
 
 def test_unknown_network_names_the_choices():

