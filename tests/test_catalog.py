@@ -97,7 +97,7 @@ def test_per_type_traits_are_catalog_fields():
     catalog = load_catalog()
     assert catalog.rivals("facade-insulation") == ("facade-cladding",)
     assert catalog.rivals("windows") == () and catalog.rivals("pool") == ()
-    assert [t.id for t in catalog.types if t.detail_drawn] == ["facade-cladding", "roof", "driveway"]
+    assert [t.id for t in catalog.types if t.detail_drawn] == ["facade-cladding", "windows", "roof", "driveway"]
     assert [t.id for t in catalog.types if t.kind == "additive" and not t.casts_shadow] == ["solar-panels", "pool", "garage"]
     assert catalog.type("garage").also_needs == ("wall",)
     assert {t.finish for t in catalog.types if t.edits == "wall"} == {"smooth", "textured"}

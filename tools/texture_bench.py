@@ -42,6 +42,7 @@ FAMILIES = {
     "render": ["render-white"],
     "roof": ["clay-tiles-red", "clay-tiles-anthracite", "natural-slate"],
     "ground": ["clay-pavers", "concrete-pavers-grey", "gravel"],
+    "windows": ["alu-anthracite", "pvc-white"],
 }
 CROP, ERODE_PX = 256, 3
 

@@ -9,7 +9,8 @@ from PIL import Image
 
 from renovate_net.catalog import load_catalog
 from renovate_net.errors import UserError
-from renovate_net.render.surfaces import drawn_surface, measure
+from renovate_net.render.frames import frames_drawn
+from renovate_net.render.surfaces import Measured, drawn_surface, measure
 from renovate_net.request import RenovationRequest
 from renovate_net.resize import resize_pair
 from renovate_net.simulator.renovation import RegionMissing, added_objects
@@ -48,18 +49,28 @@ def _advice(type_id: str) -> str:
     return "use a photo that shows more of the house and its surroundings"
 
 
-def detail_drawing(image: np.ndarray, labels: np.ndarray,
-                   request: RenovationRequest) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def measured_for(image: np.ndarray, labels: np.ndarray, request: RenovationRequest) -> Measured | None:
+    """The photo measured once (`surfaces.measure`) for all the request's drawn materials and frames; None when it
+    has none."""
+    catalog = load_catalog()
+    if not any(catalog.type(choice.type_id).detail_drawn for choice in request.choices):
+        return None
+    return measure(image, labels)
+
+
+def detail_drawing(image: np.ndarray, labels: np.ndarray, request: RenovationRequest,
+                   measured: Measured | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(drawn HxWx3 uint8, cover HxW float32, partial HxW bool) at the photo's size: the re-surfacing of the
     request's detail-drawn types, how much of each pixel it covers, and their label regions, where only what is
     drawn may change (a driveway's ground beyond the paving, what stands in front of a wall or roof stays);
     None when the request has none."""
     catalog = load_catalog()
-    textured = tuple(choice for choice in request.choices if catalog.type(choice.type_id).detail_drawn)
+    textured = tuple(choice for choice in request.choices if catalog.type(choice.type_id).detail_drawn
+                     and not frames_drawn(catalog.type(choice.type_id)))  # new frames are laid after the composite
     if not textured:
         return None
     drawn, cover = image.copy(), np.zeros(labels.shape, np.float32)
-    measured = measure(image, labels)  # once for all the request's materials
+    measured = measured or measure(image, labels)
     for choice in textured:
         surface, surface_cover = drawn_surface(image, labels, catalog.type(choice.type_id), choice,
                                                measured=measured)

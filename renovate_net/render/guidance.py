@@ -24,6 +24,7 @@ import numpy as np
 from renovate_net.catalog import load_catalog
 from renovate_net.colour import lab_to_srgb, linear_to_srgb, srgb_to_lab, srgb_to_linear
 from renovate_net.labels import LABEL_ID
+from renovate_net.render.frames import frames_drawn
 from renovate_net.render.safety import trusted_weight
 from renovate_net.request import RenovationRequest
 
@@ -51,7 +52,7 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndar
     if not types or (added and placement is None):
         return None, None
     inside = np.zeros(labels.shape, np.float32)
-    for region in dict.fromkeys(t.edits for t in types if t.kind == "resurface"):
+    for region in dict.fromkeys(t.edits for t in types if t.kind == "resurface" and not frames_drawn(t)):
         drawn = any(t.detail_drawn for t in types if t.edits == region)
         trusted = (labels == LABEL_ID[region]).astype(np.float32) if probabilities is None else \
             trusted_weight(labels, region, probabilities[LABEL_ID[region]], drawn)

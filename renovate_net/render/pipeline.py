@@ -20,7 +20,8 @@ from renovate_net.errors import UserError
 from renovate_net.models.inputs import photo_inputs
 from renovate_net.models.spec import GeneratorContract
 from renovate_net.render.compositor import composite_full, with_texture
-from renovate_net.render.drawing import added_object_drawing, detail_drawing
+from renovate_net.render.drawing import added_object_drawing, detail_drawing, measured_for
+from renovate_net.render.frames import lay_frames, new_frames
 from renovate_net.render.guidance import edit_gate, hold_hue, lightness_ceiling, lock_colours, missing_regions
 from renovate_net.request import RenovationRequest
 from renovate_net.resize import working_size
@@ -128,15 +129,19 @@ class Renovator:
         rgb, alpha = out["rgb"][0].float().cpu(), out["alpha"][0].float().cpu()
         seen = inputs.before[0]
         drawing = None if inputs.sketch is None else (drawn, inputs.sketch[0], _cover(image, placement, drawn))
-        gate = shadow = None
+        gate = shadow = frames = None
         if self.guided:
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request,
                                   lightness_ceiling(seen.permute(1, 2, 0).numpy()))
             locked = hold_hue(locked, seen.permute(1, 2, 0).numpy(), small_labels, request)
             rgb = torch.from_numpy(locked).permute(2, 0, 1)
             gate, shadow = edit_gate(labels, request, placement, probabilities)
-            textured = detail_drawing(image, labels, request)
+            measured = measured_for(image, labels, request)
+            textured = detail_drawing(image, labels, request, measured)
             if textured is not None:
                 drawing, gate = with_texture(drawing, textured, gate, size)
+            frames = None if measured is None else new_frames(image, labels, request, measured, probabilities)
         after, edit = composite_full(image, rgb, alpha, seen, gate, drawing, shadow)
+        if frames is not None:
+            lay_frames(image, after, edit, frames)
         return Rendered(after, edit, labels, tuple(missing_regions(labels, request)))
