@@ -109,8 +109,10 @@ def drawn_frames(image: np.ndarray, labels: np.ndarray, choice: Choice, scene: S
         across = _bars(lab.transpose(1, 0, 2), near.T, widest, wall).T  # corners would leave the frame's own
         if not _closed(upright, across):
             continue  # a frame found on one side only would leave the window half old: leave it whole
-        columns = np.flatnonzero(upright.any(axis=0))  # a head trim wider than the window stops at its jambs
+        columns = np.flatnonzero(upright.any(axis=0))  # a head trim wider than the window stops at its jambs,
+        lines = np.flatnonzero(upright.any(axis=1))     # and a roof's flashing below its sill is no bar of it
         across[:, :max(columns[0] - widest, 0)] = across[:, columns[-1] + widest + 1:] = False
+        across[:max(lines[0] - widest // 2, 0)] = across[lines[-1] + widest // 2 + 1:] = False
         frame = cv2.morphologyEx((upright | across).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0
         if frame.any():
             _recolour(image, drawn, cover, (rows, cols), frame, colour, sure)
