@@ -6,11 +6,12 @@ edit, for a few requests on held-out house photos.
 "Drawing alone" is what render would show without the network: the added objects as the simulator draws them
 (`Renovator.objects_for`, which render is then given) and the drawn materials laid in (`render.drawing.detail_drawing`), the
 photo everywhere else. "Render" is `renovate-net render` with the shipped models, where the network sets the light
-and colour inside the drawing and paints what is not drawn (render, window frames).
+and colour inside the drawing and paints what is not drawn (a render's colour).
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,9 @@ from renovate_net.imaging import load_image
 from renovate_net.render.drawing import detail_drawing
 from renovate_net.render.pipeline import Renovator
 from renovate_net.request import RenovationRequest, parse_request
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sheets import box_around  # noqa: E402  (tools/sheets.py)
 
 JOBS = [  # (photo stem, types, materials)
     ("127_frontal", ["solar-panels"], []),
@@ -45,16 +49,6 @@ def drawing_alone(image: np.ndarray, labels: np.ndarray, request: RenovationRequ
     return out
 
 
-def crop_box(edit: np.ndarray) -> tuple[slice, slice]:
-    """Rows and columns around the edit, grown by half its size, at least 120 px high, 3:2."""
-    rows, cols = np.nonzero(edit)
-    cy, cx = (rows.min() + rows.max()) // 2, (cols.min() + cols.max()) // 2
-    height = int(np.clip((rows.max() - rows.min()) * 1.5, 120, edit.shape[0]))
-    width = min(int(height * 1.5), edit.shape[1])
-    top, left = int(np.clip(cy - height // 2, 0, edit.shape[0] - height)), int(np.clip(cx - width // 2, 0, edit.shape[1] - width))
-    return slice(top, top + height), slice(left, left + width)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--photos", type=Path, required=True)
@@ -73,7 +67,7 @@ def main() -> None:
             continue
         rendered = renovator.render(image, request, labels, placement, drawn, probabilities)
         alone = drawing_alone(image, labels, request, placement, drawn)
-        box = crop_box(rendered.edit_mask > 0)
+        box = box_around(rendered.edit_mask > 0, grow=0.25, least=30, aspect=1.5)
         strip = Image.fromarray(np.concatenate([image[box], alone[box], rendered.after[box]], axis=1))
         strip = strip.resize((round(strip.width * HEIGHT / strip.height), HEIGHT), Image.Resampling.LANCZOS)
         ImageDraw.Draw(strip).text((4, 4), f"{stem}: {' + '.join(materials or types)}: before | drawing alone | "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,6 +30,9 @@ from renovate_net.errors import UserError
 from renovate_net.imaging import list_photos, load_image
 from renovate_net.render.pipeline import Renovator
 from renovate_net.request import parse_request
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sheets import box_around  # noqa: E402  (tools/sheets.py)
 
 TYPES = ["solar-panels", "pool", "garage"]
 SHEET_NAMES = {"solar-panels": "solar", "pool": "pool", "garage": "garage"}
@@ -44,16 +48,11 @@ def reason(error: UserError) -> str:
 
 
 def crop_pair(before: np.ndarray, after: np.ndarray, edit: np.ndarray) -> Image.Image:
-    """before | after around the edit (its bounding box grown by a third, at least 48 px), each fitted in SIDE."""
-    rows, cols = np.nonzero(edit.any(axis=1))[0], np.nonzero(edit.any(axis=0))[0]
-    pad_y = max(48, (rows[-1] - rows[0]) // 3)
-    pad_x = max(48, (cols[-1] - cols[0]) // 3)
-    pad_y = max(pad_y, (cols[-1] - cols[0] + 2 * pad_x) // 3 - (rows[-1] - rows[0]) // 2)  # not a thin strip
-    top, bottom = max(rows[0] - pad_y, 0), min(rows[-1] + pad_y + 1, edit.shape[0])
-    left, right = max(cols[0] - pad_x, 0), min(cols[-1] + pad_x + 1, edit.shape[1])
+    """before | after around the edit (its box grown by a third, at least 48 px, 3:2), each fitted in SIDE."""
+    box = box_around(edit, grow=1 / 3, least=48, aspect=SIDE[0] / SIDE[1])
     tiles = []
     for image in (before, after):
-        tile = Image.fromarray(image[top:bottom, left:right])
+        tile = Image.fromarray(image[box])
         tile.thumbnail(SIDE, Image.Resampling.LANCZOS)
         tiles.append(tile)
     pair = Image.new("RGB", (2 * tiles[0].width + 4, tiles[0].height), "white")
