@@ -267,14 +267,16 @@ def _model_card(config: Config, table: dict[str, float], described: list[str]) -
     sources, clean = licences(config)
     verdict = ("all training data allows commercial use (mind the attribution; the ImageNet initialisation is "
                "the one open question)" if clean else "**not cleared for commercial use**")
-    return (f"# {config.register_as or 'facade-segmenter'}\n\nFPN on EfficientNet-Lite0, 8 contract labels, working "
-            f"resolution: long side {seg.working_size} px. Weights stored in fp16.\n\n## Training data\n\n"
+    variant = registered("segmenter", seg.arch).variant.title()
+    return (f"# {config.register_as or 'facade-segmenter'}\n\nFPN on EfficientNet-{variant}, 8 contract labels, "
+            f"working resolution: long side {seg.working_size} px. Weights stored in fp16.\n\n## Training data\n\n"
             + "".join(f"- {line}\n" for line in described)
             + "\nPhotos without roof labels (LabelMeFacade's `building`, HSLU's `facade`) are trained as wall, or as "
               "wall-or-roof where a roof can show (a partial label); roof against wall is learnt from the "
               "procedural houses and any pseudo-labelled photos.\n\n## Licences\n\n"
             + "".join(f"- {line}\n" for line in sources) + f"\nCommercial use: {verdict}.\n\n"
-            f"## Metrics\n\n{metrics}\nTrained with `renovate-net train --config configs/segmenter.yaml` "
+            f"## Metrics\n\n{metrics}\nTrained with `renovate-net train` and the config stored beside these weights "
+            "(`config.yaml`) "
             f"({config.train.steps} steps of {config.train.batch_size} crops of {seg.crop_size} px, lr {config.train.lr:g}"
             + (f", fine-tuned from `{seg.init_from}`" if seg.init_from else "") + ").\n")
 

@@ -25,7 +25,7 @@ from renovate_net.simulator.scene import Scene, components
 MAX_RECESSION = 55.0   # degrees an eave may turn away from the image plane
 SLOPE_NOISE = 0.005    # uncertainty of a measured eave slope (about 0.3 degrees)
 MIN_FACING = 0.06      # cosine of the view to the plane's normal: below it the plane is seen too edge-on
-MIN_BAND = 0.6         # metres at the facade's scale: the median height of a plane's roof in the photo; a lower
+MIN_BAND = 0.75        # metres at the facade's scale: the median height of a plane's roof in the photo; a lower
                        # band is a roof seen edge-on (a low roof's fascia and tile ends), where panels read as a line
 GRID_RES = 20.0        # rectified cells per metre
 
