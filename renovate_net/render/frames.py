@@ -19,7 +19,7 @@ import numpy as np
 from renovate_net.catalog import RenovationType, load_catalog
 from renovate_net.labels import LABEL_ID
 from renovate_net.render.safety import trusted_weight
-from renovate_net.render.surfaces import Measured
+from renovate_net.render.surfaces import Measured, blend_in
 from renovate_net.request import Choice, RenovationRequest
 from renovate_net.simulator.canvas import exposure
 from renovate_net.simulator.scene import Scene, luminance, to_linear, to_srgb
@@ -51,8 +51,9 @@ def window_reach(shape: tuple[int, ...]) -> int:
 def new_frames(image: np.ndarray, labels: np.ndarray, request: RenovationRequest, measured: Measured,
                probabilities: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """(drawn HxWx3 uint8, cover HxW float32) of the request's new windows (`drawn_frames`), None when it asks for
-    none; `measured` is the photo measured (`surfaces.measure`). With the segmenter's `probabilities`, only windows it is sure of get new frames (render safety, each
-    window whole or not at all), up to `window_reach` beyond their labels."""
+    none; `measured` is the photo measured (`surfaces.measure`). With the segmenter's `probabilities`, only
+    windows it is sure of get new frames (render safety, each window whole or not at all), up to `window_reach`
+    beyond their labels."""
     catalog = load_catalog()
     choice = next((c for c in request.choices if frames_drawn(catalog.type(c.type_id))), None)
     if choice is None:
@@ -189,8 +190,5 @@ def _recolour(image: np.ndarray, drawn: np.ndarray, cover: np.ndarray, box: tupl
     rgb = to_srgb(colour * np.clip(light / lit, 0.25, 1.3)[..., None]) * 255.0
     alpha = np.clip(cv2.GaussianBlur(frame.astype(np.float32), (0, 0), 0.5) * 1.5, 0.0, 1.0) * \
         (cv2.dilate(frame.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) * sure
-    inside = alpha > 0  # only these: another window's frame may share the box
-    before = image[box][inside].astype(np.float32)
-    blended = before + (rgb[inside] - before) * alpha[inside][:, None]
-    drawn[box][inside] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
-    np.maximum(cover[box], alpha, out=cover[box])
+    inside = alpha > 0
+    blend_in(image, drawn, cover, box, inside, rgb[inside], alpha)

@@ -196,7 +196,15 @@ def _draw_band(image: np.ndarray, drawn: np.ndarray, cover: np.ndarray, box: tup
     box with `alpha`, and record the alpha in `cover`; only the pixels drawn are converted."""
     inside = alpha > 1.0 / 255
     rgb = _to_srgb(linear[inside] * light[inside][:, None]) + _noise(noise, *box)[inside]
+    blend_in(image, drawn, cover, box, inside, rgb * 255.0, alpha)
+
+
+def blend_in(image: np.ndarray, drawn: np.ndarray, cover: np.ndarray, box: tuple[slice, slice], inside: np.ndarray,
+             rgb: np.ndarray, alpha: np.ndarray) -> None:
+    """Blend new colours `rgb` (N x 3, 0-255, one per True pixel of `inside` in the box) over `image` into `drawn`
+    with `alpha` (the box's), and record the alpha in `cover`; only those pixels are written (another drawing may
+    share the box)."""
     before = image[box][inside].astype(np.float32)
-    blended = before + (rgb * 255.0 - before) * alpha[inside][:, None]
+    blended = before + (rgb - before) * alpha[inside][:, None]
     drawn[box][inside] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
     np.maximum(cover[box], np.where(inside, alpha, 0.0), out=cover[box])
