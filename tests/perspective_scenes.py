@@ -35,9 +35,12 @@ def _fill(image, labels, corners, colour, label, rng) -> None:
 
 
 def street(recession: float = 0.0, pitch: float = 35.0, depth: float = 16.0, house_width: float = 10.0,
-           rafter: float = 5.0, eave: float = 3.0, street_rows: float = 0.0, seed: int = 0) -> Street:
+           rafter: float = 5.0, eave: float = 3.0, street_rows: float = 0.0, overhang: float = 0.3,
+           hedge: float = 0.0, seed: int = 0) -> Street:
     """A single-storey house with a gabled roof facing the camera (its eave turned `recession` degrees from the
-    image plane), on a lawn; the `street_rows` share of the photo's bottom is grey paving labelled ground."""
+    image plane, reaching `overhang` metres past the walls), on a lawn; the `street_rows` share of the photo's
+    bottom is grey paving labelled ground; a `hedge` metres tall hides the front's foot 2 m on either side of its
+    corners."""
     rng = np.random.default_rng(seed)
     camera = Camera(1.2 * WIDTH, WIDTH / 2.0, HORIZON)
     turn = np.radians(recession)
@@ -61,8 +64,12 @@ def street(recession: float = 0.0, pitch: float = 35.0, depth: float = 16.0, hou
     quad = lambda plane, s0, s1, t0, t1: to_image(homography(camera, plane), np.array([s0, s1, s1, s0]),
                                                   np.array([t0, t0, t1, t1]))
     _fill(image, labels, quad(facade, -half, half, 0.0, eave), (205, 190, 160), "wall", rng)
-    _fill(image, labels, quad(roof, -half - 0.3, half + 0.3, 0.0, rafter), (110, 60, 50), "roof", rng)
+    _fill(image, labels, quad(roof, -half - overhang, half + overhang, 0.0, rafter), (110, 60, 50), "roof", rng)
     for share in (-0.85, -0.4, 0.45):  # windows and a door within the front, whatever its width
         _fill(image, labels, quad(facade, share * half, share * half + 1.2, 0.9, 2.3), (60, 70, 80), "window", rng)
     _fill(image, labels, quad(facade, 0.0, 1.0, 0.0, 2.1), (120, 80, 50), "door", rng)
+    if hedge:
+        front = Plane(centre - 0.6 * away, along, UP)
+        for corner in (-half, half):
+            _fill(image, labels, quad(front, corner - 2.0, corner + 2.0, 0.0, hedge), (50, 90, 40), "vegetation", rng)
     return Street(image, labels, camera, roof, house_width, rafter, facade)

@@ -136,3 +136,26 @@ def test_garage_stands_beside_the_house_mostly_in_frame_and_over_no_window(reces
     assert outside.mean() > 0.95
     assert points[:, 1].min() > -0.3 and 2.4 <= points[:, 1].max() <= 3.6  # from the ground, about 2.8 m tall
     assert np.ptp(points[:, 0]) >= 0.7 * 3.4  # at least 70% of its front in the photo
+
+
+def _garage_on_facade(scene) -> np.ndarray:
+    """The garage's pixels in the TRUE facade plane's metres (s along the front from its middle, t up)."""
+    result = simulate(scene.image, scene.labels, parse_request(["garage"]), np.random.default_rng(0))
+    ys, xs = np.nonzero(result.placement == CATALOG.type("garage").index + 1)
+    return to_plane_points(homography(scene.camera, scene.facade), np.stack([xs, ys], 1).astype(np.float64))
+
+
+def test_hedges_at_the_corners_leave_the_garage_at_the_house_s_scale():
+    """Hedges at the house's corners hide its ground line there and lift it; the garage is still drawn at the
+    facade's scale (its depth is the facade's, from the windows), not as a small shed farther away."""
+    points = _garage_on_facade(street(house_width=8.0, rafter=3.0, hedge=0.45))
+    assert 2.4 <= np.ptp(points[:, 1]) <= 4.0  # 2.8 m, and a lean-to's rise
+    assert 0.7 * 3.4 <= np.ptp(points[:, 0]) <= 6.5
+
+
+def test_no_garage_under_the_house_s_roof():
+    """A roof reaching 4 m past the walls (an upper storey or a carport over the yard beside the house) leaves no
+    open ground beside the house: a garage there would stand under it, in front of the house."""
+    scene = street(house_width=7.0, rafter=3.0, overhang=4.0)
+    with pytest.raises(RegionMissing, match="no room beside the house for a garage"):
+        simulate(scene.image, scene.labels, parse_request(["garage"]), np.random.default_rng(0))

@@ -11,6 +11,8 @@ process, the way `render` does. Prints a markdown table:
   edit        share of the photo inside the edit mask: median (min-max) over rendered photos
   s/photo     model load / photos + segmentation + the render of that type, on this machine's threads
   outside     pixels changed but not in the edit mask, over all photos (must be 0)
+and, against --places (judged by eye: does the photo show a place for the object? yes / no / unsure), a second
+table: of the photos with a place, how many were refused; of those without, how many got the object anyway.
 Writes OUT_solar.jpg, OUT_pool.jpg, OUT_garage.jpg: the first 12 rendered photos of each type, before | after,
 cropped around the edit, as JPEGs of at most 300 KB.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import sys
 import time
 from collections import Counter
@@ -37,6 +40,7 @@ from sheets import box_around  # noqa: E402  (tools/sheets.py)
 TYPES = ["solar-panels", "pool", "garage"]
 SHEET_NAMES = {"solar-panels": "solar", "pool": "pool", "garage": "garage"}
 HOUSES = Path(__file__).resolve().parents[2] / "shared" / "data" / "houses"
+PLACES = Path(__file__).resolve().parent / "labels" / "houses-places.json"
 SHEET_PAIRS, SHEET_COLUMNS, SIDE = 12, 2, (420, 280)  # pairs per sheet, pairs per row, one crop's box (px)
 SHEET_BYTES = 300_000
 
@@ -80,7 +84,7 @@ def write_sheet(pairs: list[tuple[str, Image.Image]], path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def bench(photos: list[Path], model: str | None, out: Path) -> None:
+def bench(photos: list[Path], model: str | None, out: Path, places: dict) -> None:
     """Render every photo once per type with one loaded model; print the table and write the sheets."""
     started = time.perf_counter()
     renovator = Renovator.load(model, device="cpu")
@@ -90,6 +94,7 @@ def bench(photos: list[Path], model: str | None, out: Path) -> None:
     shares = {t: [] for t in TYPES}
     outside = {t: 0 for t in TYPES}
     pairs = {t: [] for t in TYPES}
+    placed = {t: set() for t in TYPES}
     for photo in photos:
         image = load_image(photo)
         started = time.perf_counter()
@@ -109,6 +114,7 @@ def bench(photos: list[Path], model: str | None, out: Path) -> None:
                 line.append(f"{type_id} refused")
                 continue
             edit = rendered.edit_mask > 0
+            placed[type_id].add(photo.stem)
             shares[type_id].append(float(edit.mean()))
             line.append(f"{type_id} {shares[type_id][-1]:.1%}")
             outside[type_id] += int(((rendered.after != image).any(axis=-1) & ~edit).sum())
@@ -116,6 +122,8 @@ def bench(photos: list[Path], model: str | None, out: Path) -> None:
                 pairs[type_id].append((photo.stem, crop_pair(image, rendered.after, edit)))
         print(f"{photo.name}: " + ", ".join(line), flush=True)
     table(photos, load, seconds, refusals, shares, outside)
+    if places:
+        against_places(photos, placed, places)
     for type_id in TYPES:
         sheet = Path(f"{out}_{SHEET_NAMES[type_id]}.jpg")
         write_sheet(pairs[type_id], sheet)
@@ -138,15 +146,36 @@ def table(photos: list[Path], load: float, seconds: dict, refusals: dict, shares
               f"{outside[type_id]} |")
 
 
+def against_places(photos: list[Path], placed: dict, places: dict) -> None:
+    """The markdown table against the places judged by eye: refused where the photo has a place, placed where
+    it has none (the photos named)."""
+    judged = [p.stem for p in photos if p.stem in places]
+    print(f"\nAgainst the places judged by eye ({len(judged)} of the photos):\n")
+    print("| object | photos with a place | refused there | photos without | placed there anyway | unsure: placed |")
+    print("|---|---|---|---|---|---|")
+    for type_id in TYPES:
+        says = {stem: places[stem][type_id] for stem in judged}
+        yes = [s for s in judged if says[s] == "yes"]
+        no = [s for s in judged if says[s] == "no"]
+        unsure = [s for s in judged if says[s] == "unsure"]
+        missed = [s.split("_")[0] for s in yes if s not in placed[type_id]]
+        wrong = [s.split("_")[0] for s in no if s in placed[type_id]]
+        print(f"| {type_id} | {len(yes)} | {len(missed)} ({', '.join(missed) or '-'}) | {len(no)} | "
+              f"{len(wrong)} ({', '.join(wrong) or '-'}) | {sum(s in placed[type_id] for s in unsure)}/{len(unsure)} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=Path, default=HOUSES)
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--model", default=None, help="generator URI or folder (default: the champion)")
     parser.add_argument("--out", type=Path, default=Path("objects"), help="sheet path prefix")
+    parser.add_argument("--places", type=Path, default=PLACES,
+                        help="JSON of places judged by eye: {photo stem: {type: yes|no|unsure}}")
     args = parser.parse_args()
     photos = sorted(list_photos(args.photos))[:args.count]
-    bench(photos, args.model, args.out)
+    places = json.loads(args.places.read_text()) if args.places.exists() else {}
+    bench(photos, args.model, args.out, places)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 facade's perspective.
 
 The house's front is its largest wall part (leaves in front of it aside). At each end, the wall's ground line
-(the lowest wall pixels that have the ground, a bush or a kerb-side object below them) is a horizontal line on
-the ground, so where its image line meets the horizon gives the facade's direction, well below the horizon where
-that is well measured; its depth follows from the camera height. The garage's front is a vertical plane flush
-with the house's front, from the house's corner outward. A site is kept only if at least 70% of that front is in
-the frame, it covers none of the house's windows and doors, next to no other wall (a neighbour's house) and
-little of the plants, and it stands on the ground.
+(the lowest wall pixels with the ground itself below them) is a horizontal line on the ground, so where its image
+line meets the horizon gives the facade's direction, well below the horizon where that is well measured. The
+corner's depth is the facade's, from the scale its windows and doors give (`Scene.px_per_m`), so the garage is
+drawn at the house's own scale: a depth read off the ground line put it metres too far wherever a bush or a
+garden wall lifts that line. The garage's front is a vertical plane flush with the house's front, from the house's
+corner outward. A site is kept only if at least 70% of that front is in the frame, seen less than 60 degrees
+turned, it covers none of the house's windows and doors, next to no other wall (a neighbour's house), little of
+the plants and none of the house, no building stands just above it (it would be in front of that building, not
+beside the house), and it stands on the ground.
 """
 from __future__ import annotations
 
@@ -25,8 +28,11 @@ IN_FRAME = 0.7         # share of the garage's front that must be in the photo
 MAX_PLANTED = 0.9      # share of it that may hide trees and bushes (behind it or cleared for it)
 MIN_HOUSE = 0.25       # of the photo's width: a narrower house is a far one, not the photo's subject
 MIN_TALL = 0.08        # of the photo's height: a garage drawn smaller is a far one nobody could judge
+MIN_FACING = 0.5       # its front's width in the photo against its width seen square on (60 degrees turned)
 WALLISH = (LABEL_ID["wall"], LABEL_ID["window"], LABEL_ID["door"])
 STANDING = (LABEL_ID["ground"], LABEL_ID["vegetation"], LABEL_ID["other"])
+HOUSE_COVERED = 0.1    # share of the garage's front that may hide the house's wall or roof (its corner's trim)
+ABOVE_M, BUILT_ABOVE = 1.5, 0.35  # metres over the garage's top; share of them a building may fill there
 UP = np.array([0.0, 1.0, 0.0])
 MAX_TURN = 60.0        # degrees the facade may turn from the image plane
 
@@ -60,7 +66,8 @@ def garage_site(canvas: Canvas, width: float, height: float, sides: list[str]) -
         point, along = corner
         front = Plane(point, -along if side == "left" else along, UP)
         h = homography(camera, front)
-        if _fits(canvas, h, wall & ~house, width, height):
+        if _fits(canvas, h, wall & ~house, house | scene.region("roof"), wall | scene.region("roof"), width,
+                 height):
             return GarageSite(front, h, width, height, house & scene.region("wall"))
     return None
 
@@ -95,7 +102,8 @@ def _corner(canvas: Canvas, camera: Camera, house: np.ndarray, end: int) -> tupl
     cols = np.flatnonzero(house.any(axis=0))
     bottom = h - 1 - np.argmax(house[::-1, cols], axis=0)
     below = labels[np.minimum(bottom + 2, h - 1), cols]
-    near = (np.isin(below, STANDING) & (bottom < h - 2) & (bottom > camera.cy + 2) & (np.abs(cols - end) <= 4.0 * k))
+    # Only where the ground itself meets the wall: a bush's top along the foot would tilt the line.
+    near = (below == LABEL_ID["ground"]) & (bottom < h - 2) & (bottom > camera.cy + 2) & (np.abs(cols - end) <= 4.0 * k)
     slope, intercept = 0.0, scene.base_y
     if near.sum() >= max(8, 0.5 * k):
         fit = np.polyfit(cols[near], bottom[near], 1)
@@ -104,9 +112,7 @@ def _corner(canvas: Canvas, camera: Camera, house: np.ndarray, end: int) -> tupl
             slope, intercept = np.polyfit(cols[near][close], bottom[near][close], 1)
     # Bushes along the foot hide the ground line and lift it: the corner stands at most a metre above the house's.
     row = max(slope * end + intercept, scene.base_y - k)
-    depth = camera.ground_depth(row)
-    if depth is None:
-        return None
+    depth = camera.focal / k  # the facade's depth, where its windows and doors measure k px per metre
     turn = camera.focal * slope / (slope * (end - camera.cx) - (row - camera.cy))  # toward its vanishing point
     if abs(turn) > np.tan(np.radians(MAX_TURN)):
         turn = 0.0  # a ground line broken by bushes or steps: square to the view
@@ -114,9 +120,11 @@ def _corner(canvas: Canvas, camera: Camera, house: np.ndarray, end: int) -> tupl
     return camera.point(end, row, depth), along
 
 
-def _fits(canvas: Canvas, h: np.ndarray, others: np.ndarray, width: float, height: float) -> bool:
-    """In frame enough, over none of the house's windows or doors nor another building (`others`), standing on
-    the ground."""
+def _fits(canvas: Canvas, h: np.ndarray, others: np.ndarray, house: np.ndarray, built: np.ndarray, width: float,
+          height: float) -> bool:
+    """In frame enough, seen from the front more than edge-on, over none of the house's windows or doors nor
+    another building (`others`), beside the house (its wall and roof, `house`) rather than in front of it or of
+    any other building (`built`: every wall and roof), standing on the ground."""
     scene = canvas.scene
     labels = scene.labels
     rows, cols = labels.shape
@@ -127,6 +135,8 @@ def _fits(canvas: Canvas, h: np.ndarray, others: np.ndarray, width: float, heigh
     total = _area(corners)
     if total <= 0 or mask.sum() < IN_FRAME * total or np.ptp(corners[:, 1]) < MIN_TALL * rows:
         return False
+    if np.ptp(corners[:, 0]) < MIN_FACING * width * scene.px_per_m:
+        return False  # seen nearly edge-on: a sliver of a door nobody could judge
     covered = labels[mask]
     if np.isin(covered, [LABEL_ID["window"], LABEL_ID["door"]]).mean() > 0.01:
         return False
@@ -135,12 +145,26 @@ def _fits(canvas: Canvas, h: np.ndarray, others: np.ndarray, width: float, heigh
     tall = others & (others.sum(axis=0) >= 2.2 * scene.px_per_m)[None, :]  # a neighbour's house, not a fence
     if tall[mask].mean() > 0.1 or canvas.occupied[mask].any():
         return False
+    if _in_front_of(house, built, corners, mask, scene.px_per_m):
+        return False
     base = to_image(h, np.linspace(0.0, width, 24), np.full(24, -0.25))
     inside = (base[:, 0] >= 0) & (base[:, 0] < cols) & (base[:, 1] >= 0) & (base[:, 1] < rows)
     if inside.sum() < 4:
         return True  # its foot is below the frame: nothing to stand on is in view
     ground = labels[base[inside, 1].astype(int), base[inside, 0].astype(int)]
     return np.isin(ground, STANDING).mean() >= 0.5
+
+
+def _in_front_of(house: np.ndarray, built: np.ndarray, corners: np.ndarray, mask: np.ndarray, k: float) -> bool:
+    """Whether the garage's front (`mask`, its image `corners`) would stand in front of a building rather than
+    beside the house: over the house's wall or roof, or under a building (one in the ABOVE_M metres over its top
+    edge, where beside the house there is sky, trees or the view past it; the house's eave over the corner
+    aside)."""
+    if house[mask].mean() > HOUSE_COVERED:
+        return True
+    top = int(max(np.floor(corners[:, 1].min()), 0))
+    above = built[max(0, top - int(ABOVE_M * k)):top, mask.any(axis=0)]
+    return above.size > 0 and above.mean() > BUILT_ABOVE
 
 
 def _polygon(corners: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
