@@ -2,11 +2,12 @@
 import numpy as np
 
 from renovate_net import metrics
-from renovate_net.colour import srgb_to_lab
+from renovate_net.colour import linear_to_srgb, srgb_to_lab, srgb_to_linear
 from renovate_net.render.guidance import (GATE_MARGIN, HUE_SLACK, edit_gate, hold_hue, lightness_ceiling,
                                          lock_colours)
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
+from renovate_net.simulator.scene import DAYLIGHT_MEDIAN, daylight_share, to_linear, to_srgb
 
 
 def facade_labels() -> np.ndarray:
@@ -115,3 +116,21 @@ def test_a_render_goes_from_the_old_colour_toward_the_new_one_never_to_a_third_h
     assert np.array_equal(held[~wall], mauve[~wall])
     on_the_way = hold_hue(halfway, photo, labels, request)
     assert np.abs(on_the_way - halfway).max() < 0.01                    # a colour already on the way stays
+
+
+def test_at_night_the_lock_shows_the_asked_colour_under_the_photo_s_share_of_daylight():
+    """A white render asked for in a photo lit at a tenth of daylight is the white's light times a tenth (a light
+    grey), not daylight white; in daylight the share is 1 and the asked colour is kept."""
+    labels = facade_labels()
+    rgb = np.full((40, 60, 3), 0.2, np.float32)
+    request = parse_request(["facade-insulation"], colours=["facade-insulation=#F2F0EA"])
+    night = np.full((40, 60, 3), to_srgb(np.float32(0.1 * DAYLIGHT_MEDIAN)), np.float32)
+    day = np.full((40, 60, 3), to_srgb(np.float32(2.0 * DAYLIGHT_MEDIAN)), np.float32)
+    assert daylight_share(to_linear(day)) == 1.0
+    share = daylight_share(to_linear(night))
+    assert abs(share - 0.1) < 0.01
+    out = lock_colours(rgb, np.ones((40, 60), np.float32), labels, request, daylight=share)
+    lab = srgb_to_lab(out[labels == LABEL_ID["wall"]].astype(np.float64))
+    lit = np.median(lab[lab[:, 0] >= np.median(lab[:, 0])], axis=0)
+    asked = srgb_to_linear(np.array([0xF2, 0xF0, 0xEA]) / 255.0)
+    assert abs(lit[0] - srgb_to_lab(linear_to_srgb(asked * share))[0]) < 0.5   # about L* 37, not 95

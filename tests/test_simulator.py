@@ -8,7 +8,8 @@ import pytest
 
 from renovate_net.catalog import load_catalog
 from renovate_net.colour import srgb_to_lab
-from renovate_net.simulator.scene import analyse
+from renovate_net.simulator.canvas import exposure
+from renovate_net.simulator.scene import DAYLIGHT_MEDIAN, analyse, luminance, to_srgb
 from renovate_net.simulator.renovation import RegionMissing, added_objects, simulate, simulate_inverse
 from renovate_net.simulator.synthetic import synthetic_house
 from renovate_net.labels import LABEL_ID
@@ -222,3 +223,16 @@ def test_paving_fills_its_tinted_spots_but_not_a_lawn_island():
     assert paved[46:58, 36:50].all() and paved[80:90, 96:108].all()
     assert not paved[62:70, 122:132].any()
     assert not paved[:30].any()
+
+
+def test_a_night_photo_gets_new_surfaces_as_dim_as_its_light(scene):
+    """The same house photographed at a tenth of daylight's light: every drawn surface is exposed at about a
+    tenth as well (its lit wall no lighter than the old one's by more than the materials' albedos allow), so a
+    night photo stays night; in daylight the exposure is unchanged."""
+    image, labels = scene
+    day = analyse(image, labels)
+    dimmer = 0.1 * DAYLIGHT_MEDIAN / float(np.median(luminance(day.linear)))
+    night = analyse((to_srgb(day.linear * dimmer) * 255).round().astype(np.uint8), labels)
+    assert day.daylight == 1.0
+    assert 0.08 < night.daylight < 0.12
+    assert float(exposure(night).mean()) < 0.15 * float(exposure(day).mean())

@@ -9,7 +9,8 @@
   a margin around it for its contact shadow; without one, a request holding them is not gated.
 - The colour lock: for each re-surfaced wall, roof or driveway, the generated layer is shifted in CIE Lab so
   that the median colour of its lit half is the material's (or the user's `--color`) colour, keeping the
-  generated texture and shading; in a dusk or dim photo no lighter than the photo's own light allows. Window frames are thin against the glass around them, so they are left as
+  generated texture and shading; in a dusk or night photo as dim as the photo's light (its share of daylight),
+  and never lighter than the photo's own highlights allow. Window frames are thin against the glass around them, so they are left as
   generated.
 - The hue hold: a smooth render's generated colour is kept between the photo's old colour and the asked one,
   so trim the generator half repaints does not turn a third hue (mauve window surrounds).
@@ -83,9 +84,10 @@ def lightness_ceiling(photo: np.ndarray) -> float:
 
 
 def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request: RenovationRequest,
-                 ceiling: float = 100.0) -> np.ndarray:
-    """rgb (HxWx3 float in [0, 1]) with each re-surfaced wall/roof/driveway's lit half moved onto its colour,
-    no lighter than L* `ceiling` (see `lightness_ceiling`).
+                 ceiling: float = 100.0, daylight: float = 1.0) -> np.ndarray:
+    """rgb (HxWx3 float in [0, 1]) with each re-surfaced wall/roof/driveway's lit half moved onto its colour as
+    the photo's light shows it: the colour's linear RGB times `daylight` (the share of daylight the photo's light
+    is, `simulator.scene.daylight_share`: 1 in daylight), no lighter than L* `ceiling` (`lightness_ceiling`).
 
     `alpha` (HxW) and `labels` (HxW ids) are at the same (working) size; the region measured is where the
     label is the type's and alpha > 0.5, the region shifted is all of the type's label region."""
@@ -102,7 +104,8 @@ def lock_colours(rgb: np.ndarray, alpha: np.ndarray, labels: np.ndarray, request
         lab = srgb_to_lab(out[area])
         generated = lab[measured]
         lit = generated[generated[:, 0] >= np.median(generated[:, 0])]
-        target = srgb_to_lab(np.asarray(choice.colour, np.float64) / 255.0)
+        lit_colour = srgb_to_linear(np.asarray(choice.colour, np.float64) / 255.0) * daylight
+        target = srgb_to_lab(linear_to_srgb(lit_colour))
         target[0] = min(target[0], ceiling)
         shift = target - np.median(lit, axis=0)
         out[area] = lab_to_srgb(lab + shift)

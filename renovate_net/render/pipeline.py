@@ -25,6 +25,7 @@ from renovate_net.render.frames import lay_frames, new_frames
 from renovate_net.render.guidance import edit_gate, hold_hue, lightness_ceiling, lock_colours, missing_regions
 from renovate_net.request import RenovationRequest
 from renovate_net.resize import working_size
+from renovate_net.simulator.scene import daylight_share, to_linear
 
 GENERATOR = "renovate-net"
 SHADOW_DRAWN = 0.05  # of the photo's long side: how far from an added object its drawn shadow is laid in
@@ -131,9 +132,10 @@ class Renovator:
         drawing = None if inputs.sketch is None else (drawn, inputs.sketch[0], _cover(image, placement, drawn))
         gate = shadow = frames = None
         if self.guided:
+            seen_rgb = seen.permute(1, 2, 0).numpy()
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request,
-                                  lightness_ceiling(seen.permute(1, 2, 0).numpy()))
-            locked = hold_hue(locked, seen.permute(1, 2, 0).numpy(), small_labels, request)
+                                  lightness_ceiling(seen_rgb), daylight_share(to_linear(seen_rgb)))
+            locked = hold_hue(locked, seen_rgb, small_labels, request)
             rgb = torch.from_numpy(locked).permute(2, 0, 1)
             gate, shadow = edit_gate(labels, request, placement, probabilities)
             measured = measured_for(image, labels, request)

@@ -51,9 +51,11 @@ class Canvas:
 def exposure(scene: Scene) -> np.ndarray:
     """How bright and what colour the photo's light makes a surface of albedo 1 at the median shading:
     a partial adaptation to the photo's overall level and cast (full adaptation would turn every new
-    surface grey; none pastes studio-lit colours into a dim or warm photo)."""
+    surface grey; none pastes studio-lit colours into a dim or warm photo), times the share of daylight the
+    photo's light is (`Scene.daylight`: below 1 only at dusk and night, where a new surface is as dim as the
+    photo)."""
     mean = scene.mean_linear + 1e-4
-    level = float(np.clip((luminance(mean) / 0.2) ** 0.3, 0.75, 1.1))
+    level = float(np.clip((luminance(mean) / 0.2) ** 0.3, 0.75, 1.1)) * scene.daylight
     cast = (mean / mean.mean()) ** 0.25
     return (level * cast / cast.mean()).astype(np.float32)
 

@@ -28,6 +28,10 @@ _LINEAR_LUT = np.where(np.arange(256) / 255 <= 0.04045, np.arange(256) / 255 / 1
                        ((np.arange(256) / 255 + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
+DAYLIGHT_MEDIAN = 0.12  # median linear luminance of a daylight street photo (5th percentile of the house photos)
+MIN_DAYLIGHT = 0.05     # the darkest light a new surface is drawn under, as a share of daylight
+
+
 def to_linear(srgb: np.ndarray) -> np.ndarray:
     """sRGB float in [0, 1] -> linear (float32)."""
     srgb = np.clip(srgb, 0.0, 1.0)
@@ -84,6 +88,22 @@ class Scene:
     def mean_linear(self) -> np.ndarray:
         """The photo's mean linear RGB, measured once (every drawn surface is exposed by it)."""
         return self.linear.reshape(-1, 3).mean(axis=0)
+
+    @cached_property
+    def daylight(self) -> float:
+        """How much of daylight the photo's light is (`daylight_share`), measured once."""
+        return daylight_share(self.linear)
+
+
+def daylight_share(linear: np.ndarray) -> float:
+    """How much of daylight a photo's light is, from its linear RGB (HxWx3): its median luminance against a
+    daylight street photo's, at most 1. The median, not the mean, so lamps, lit windows and a sunset sky do not
+    count: 1 for daylight photos (of the 100 house photos, 95% have a median of DAYLIGHT_MEDIAN or more), about
+    0.25 at dusk with the lights on, 0.05-0.4 at night under street lamps. A new surface in a dusk or night photo
+    is lit by that share of the light that shows its colour in daylight."""
+    step = max(1, int(np.sqrt(linear.shape[0] * linear.shape[1] / 250_000)))  # ~250k pixels are plenty
+    median = float(np.median(luminance(linear[::step, ::step])))
+    return float(np.clip(median / DAYLIGHT_MEDIAN, MIN_DAYLIGHT, 1.0))
 
 
 def channel_extremes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
