@@ -7,7 +7,8 @@ from renovate_net.render.guidance import (GATE_MARGIN, HUE_SLACK, edit_gate, hol
                                          lock_colours)
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
-from renovate_net.simulator.scene import DAYLIGHT_MEDIAN, daylight_share, to_linear, to_srgb
+from renovate_net.simulator.scene import (BRIGHTEST_WALL, DAYLIGHT_MEDIAN, MIN_DAYLIGHT, daylight_share, to_linear,
+                                          to_srgb)
 
 
 def facade_labels() -> np.ndarray:
@@ -134,3 +135,13 @@ def test_at_night_the_lock_shows_the_asked_colour_under_the_photo_s_share_of_day
     lit = np.median(lab[lab[:, 0] >= np.median(lab[:, 0])], axis=0)
     asked = srgb_to_linear(np.array([0xF2, 0xF0, 0xEA]) / 255.0)
     assert abs(lit[0] - srgb_to_lab(linear_to_srgb(asked * share))[0]) < 0.5   # about L* 37, not 95
+
+
+def test_a_floodlit_wall_in_a_dark_street_counts_its_own_light():
+    """Most of the photo is night-dark, but the wall is floodlit: the wall's light is at least its luminance over
+    the lightest wall's albedo, so a new render there is not drawn darker than the old wall could be lit."""
+    labels = facade_labels()
+    photo = np.full((40, 60, 3), 0.005, np.float32)          # linear: a dark street and sky
+    photo[labels == LABEL_ID["wall"]] = 0.34                 # the floodlit wall
+    assert daylight_share(photo) == MIN_DAYLIGHT               # by the photo's median alone: the darkest night
+    assert abs(daylight_share(photo, labels) - 0.34 / BRIGHTEST_WALL) < 0.01

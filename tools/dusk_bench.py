@@ -4,14 +4,14 @@ prints how light the new wall is against the photo's own light.
     flock /tmp/renovate-heavy.lock python tools/dusk_bench.py --count 12 --sheet /tmp/dusk.jpg
 
 Photos: the --count darkest (by median luminance) of the HSLU photos held out from the segmenters (20% of the
-source photos, seed 0, as `segmenter_bench`), and the house photos (--houses) whose light is under daylight's.
+source photos, seed 0, as `segmenter_bench`), and the house photos (--houses) whose light is under 90% of daylight's.
 Each is rendered once per material (--materials, default a white render and yellow brick slips) with the
 champion models. Per photo and material it prints:
   daylight     the photo's share of daylight (`simulator.scene.daylight_share`: 1 in daylight)
   photo L*     the photo's own 99.5th percentile of lightness (its highlights: lamps and lit windows at night)
   wall L*      the lit half (75th percentile) of the edited pixels' lightness, before and after
   over-range   share of edited pixels lighter than the photo's own 99.5th percentile of grey (texture_bench)
-The sheet (--sheet) holds before | after for each photo and the first material, at most 800 px wide each.
+The sheet (--sheet) holds before | after for each photo and the first material, 960 x 320 px at most.
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ from texture_bench import over_range  # noqa: E402  (tools/texture_bench.py)
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 MATERIALS = {"render-white": "facade-insulation", "brick-slip-yellow": "facade-cladding"}
 HSLU_VALIDATION, HSLU_SEED = 0.2, 0
+DIM = 0.9  # house photos whose light is under this share of daylight are dusk photos
 
 
 def lightness(pixels: np.ndarray) -> np.ndarray:
@@ -48,13 +49,13 @@ def dusk_photos(hslu: Path, houses: Path, count: int) -> list[tuple[str, np.ndar
     dataset = HsluFacades(hslu)
     held = dataset.split(HSLU_VALIDATION, HSLU_SEED)[1]
     photos = {name: dataset.sample(name)[0] for name in held}
-    shares = {name: daylight_share(to_linear(photo / 255.0)) for name, photo in photos.items()}
+    shares = {name: daylight_share(to_linear(photo / 255.0)) for name, photo in photos.items()}  # photo-wide
     darkest = sorted(held, key=lambda name: shares[name])[:count]
     chosen = [(name.split("_png")[0], photos[name]) for name in darkest]
     if houses.is_dir():
         for path in sorted(list_photos(houses)):
             photo = load_image(path)
-            if daylight_share(to_linear(photo / 255.0)) < 1.0:
+            if daylight_share(to_linear(photo / 255.0)) < DIM:
                 chosen.append((path.stem, photo))
     return chosen
 
@@ -76,7 +77,7 @@ def main() -> None:
     tiles = []
     for name, photo in dusk_photos(args.hslu, args.houses, args.count):
         labels, probabilities = renovator.labels_for(photo)
-        share = daylight_share(to_linear(photo / 255.0))
+        share = daylight_share(to_linear(photo / 255.0), labels)
         highlights = np.percentile(lightness(photo.reshape(-1, 3)[::7]), 99.5)
         for index, material in enumerate(args.materials):
             type_id = MATERIALS[material]
@@ -92,7 +93,7 @@ def main() -> None:
                   f"{over_range(photo, rendered.after, edited):.1%} |", flush=True)
             if index == 0:
                 tile = Image.fromarray(np.concatenate([photo, rendered.after], axis=1))
-                tile.thumbnail((1600, 600))
+                tile.thumbnail((960, 320))
                 tiles.append(tile)
     if args.sheet and tiles:
         sheet = Image.new("RGB", (max(t.width for t in tiles), sum(t.height for t in tiles)), "white")
@@ -100,7 +101,7 @@ def main() -> None:
         for tile in tiles:
             sheet.paste(tile, (0, top))
             top += tile.height
-        sheet.save(args.sheet, quality=85)
+        sheet.save(args.sheet, quality=80)
         print(f"sheet: {args.sheet}")
 
 

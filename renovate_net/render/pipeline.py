@@ -134,7 +134,7 @@ class Renovator:
         if self.guided:
             seen_rgb = seen.permute(1, 2, 0).numpy()
             locked = lock_colours(rgb.permute(1, 2, 0).numpy(), alpha[0].numpy(), small_labels, request,
-                                  lightness_ceiling(seen_rgb), daylight_share(to_linear(seen_rgb)))
+                                  lightness_ceiling(seen_rgb), daylight_share(to_linear(seen_rgb), small_labels))
             locked = hold_hue(locked, seen_rgb, small_labels, request)
             rgb = torch.from_numpy(locked).permute(2, 0, 1)
             gate, shadow = edit_gate(labels, request, placement, probabilities)

@@ -30,6 +30,7 @@ _LINEAR_LUT = np.where(np.arange(256) / 255 <= 0.04045, np.arange(256) / 255 / 1
 
 DAYLIGHT_MEDIAN = 0.12  # median linear luminance of a daylight street photo (5th percentile of the house photos)
 MIN_DAYLIGHT = 0.05     # the darkest light a new surface is drawn under, as a share of daylight
+BRIGHTEST_WALL = 0.85   # linear albedo of the lightest wall (fresh white render): no wall reflects more
 
 
 def to_linear(srgb: np.ndarray) -> np.ndarray:
@@ -92,18 +93,25 @@ class Scene:
     @cached_property
     def daylight(self) -> float:
         """How much of daylight the photo's light is (`daylight_share`), measured once."""
-        return daylight_share(self.linear)
+        return daylight_share(self.linear, self.labels)
 
 
-def daylight_share(linear: np.ndarray) -> float:
+def daylight_share(linear: np.ndarray, labels: np.ndarray | None = None) -> float:
     """How much of daylight a photo's light is, from its linear RGB (HxWx3): its median luminance against a
     daylight street photo's, at most 1. The median, not the mean, so lamps, lit windows and a sunset sky do not
     count: 1 for daylight photos (of the 100 house photos, 95% have a median of DAYLIGHT_MEDIAN or more), about
-    0.25 at dusk with the lights on, 0.05-0.4 at night under street lamps. A new surface in a dusk or night photo
-    is lit by that share of the light that shows its colour in daylight."""
+    0.25 at dusk with the lights on, 0.05-0.4 at night under street lamps. With the photo's `labels` (HxW), a
+    floodlit wall in a dark street counts too: the wall's lit part is at most BRIGHTEST_WALL times the light on
+    it, so that light is at least its luminance / BRIGHTEST_WALL. A new surface in a dusk or night photo is lit
+    by this share of the light that shows its colour in daylight."""
     step = max(1, int(np.sqrt(linear.shape[0] * linear.shape[1] / 250_000)))  # ~250k pixels are plenty
-    median = float(np.median(luminance(linear[::step, ::step])))
-    return float(np.clip(median / DAYLIGHT_MEDIAN, MIN_DAYLIGHT, 1.0))
+    share = float(np.median(luminance(linear[::step, ::step]))) / DAYLIGHT_MEDIAN
+    if labels is not None:
+        wall = labels[::step, ::step] == LABEL_ID["wall"]
+        if wall.mean() >= 0.01:
+            lit = float(np.percentile(luminance(linear[::step, ::step][wall]), 75))
+            share = max(share, lit / BRIGHTEST_WALL)
+    return float(np.clip(share, MIN_DAYLIGHT, 1.0))
 
 
 def channel_extremes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
