@@ -1,5 +1,6 @@
-"""Pseudo-labels for unlabelled photos (the houses photos): a first segmenter's confident predictions,
-written as single-channel PNGs (class ids, 255 = no supervision) for `segmenter.pseudo_labels`.
+"""Pseudo-labels for unlabelled photos (the houses photos): a first segmenter's confident predictions (or an
+ensemble's: give --model several segmenters and their probabilities are averaged), written as single-channel
+PNGs (class ids, 255 = no supervision) for `segmenter.pseudo_labels`.
 
 A pixel keeps its predicted label only where the model is confident (max softmax >= --confidence, wall and
 roof counted together); the building is split into roof and wall by a colour + geometry cue (GrabCut seeded
@@ -36,6 +37,15 @@ from segmenter_sheet import evenly_spaced  # noqa: E402  (the sheet's choice of 
 
 WALL, ROOF = LABEL_ID["wall"], LABEL_ID["roof"]
 OUTLINE_BAND = 2  # px at the working size either side of a hand-drawn roof outline left unsupervised
+
+
+def ensemble_logits(segmenters: list[Segmenter], image: np.ndarray) -> torch.Tensor:
+    """[C,h,w] logits of one photo: a single segmenter's own, or the log of several segmenters' averaged
+    probabilities (they share the contract's working size)."""
+    if len(segmenters) == 1:
+        return segmenters[0].logits([image])[0]
+    probabilities = torch.stack([segmenter.logits([image])[0].softmax(0) for segmenter in segmenters]).mean(0)
+    return probabilities.clamp_min(1e-6).log()
 
 
 def pseudo_labels(image: np.ndarray, logits: torch.Tensor, confidence: float, min_roof: float,
@@ -83,7 +93,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("photos", type=Path, help="folder of photos")
     parser.add_argument("-o", "--output", type=Path, required=True, help="folder for <stem>.png pseudo-labels")
-    parser.add_argument("--model", default=DEFAULT_URI, help="segmenter URI or folder")
+    parser.add_argument("--model", nargs="+", default=[DEFAULT_URI],
+                        help="segmenter URI or folder; several: their probabilities are averaged (an ensemble)")
     parser.add_argument("--confidence", type=float, default=0.7, help="min softmax probability to keep a label")
     parser.add_argument("--min-roof", type=float, default=0.01, help="min roof region, as a share of the photo")
     parser.add_argument("--sheet-photos", type=int, default=12, help="evenly spaced photos left out (the sheet's)")
@@ -101,10 +112,10 @@ def main() -> None:
         if photo not in chosen:
             (args.output / f"{photo.stem}.png").unlink(missing_ok=True)
     outlines = load_roofs(args.roofs) if args.roofs else {}
-    segmenter = Segmenter.from_uri(args.model)
+    segmenters = [Segmenter.from_uri(model) for model in args.model]
     for photo in chosen:
         image = load_image(photo)
-        labels = pseudo_labels(image, segmenter.logits([image])[0], args.confidence, args.min_roof,
+        labels = pseudo_labels(image, ensemble_logits(segmenters, image), args.confidence, args.min_roof,
                                outlines.get(photo.stem))
         save_image(labels, args.output / f"{photo.stem}.png", force=args.force)
     print(f"wrote {len(chosen)} pseudo-labels to {args.output} ({len(left_out)} sheet photos left out, "

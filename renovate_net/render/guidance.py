@@ -10,8 +10,8 @@
 - The colour lock: for each re-surfaced wall, roof or driveway, the generated layer is shifted in CIE Lab so
   that the median colour of its lit half is the material's (or the user's `--color`) colour, keeping the
   generated texture and shading; in a dusk or night photo as dim as the photo's light (its share of daylight),
-  and never lighter than the photo's own highlights allow. Window frames are thin against the glass around them, so they are left as
-  generated.
+  and never lighter than the photo's own highlights allow. Window frames are thin against the glass around
+  them, so they are left as generated.
 - The hue hold: a smooth render's generated colour is kept between the photo's old colour and the asked one,
   so trim the generator half repaints does not turn a third hue (mauve window surrounds).
 - Missing regions: a re-surfacing type whose label region is (nearly) absent from the photo, a driveway with
