@@ -7,6 +7,7 @@ from renovate_net.render.guidance import (GATE_MARGIN, HUE_SLACK, edit_gate, hol
                                          lock_colours)
 from renovate_net.labels import LABEL_ID
 from renovate_net.request import parse_request
+from renovate_net.simulator.resurface import photo_leaves
 from renovate_net.simulator.scene import (BRIGHTEST_WALL, DAYLIGHT_MEDIAN, MIN_DAYLIGHT, daylight_share, to_linear,
                                           to_srgb)
 
@@ -27,6 +28,20 @@ def test_gate_is_the_resurfaced_regions_plus_a_margin():
     assert not gate[:10 - GATE_MARGIN].any() and not gate[30 + GATE_MARGIN:].any()
     assert gate[10 - GATE_MARGIN, 30] and not gate[10 - GATE_MARGIN - 1, 30]
     assert shadow is None  # nothing is added, so nothing casts a shadow
+
+
+def test_leaves_in_front_of_the_wall_stay_out_of_the_gate():
+    """A tree the labels lump into the wall: its clearly green leaves (photo_leaves) are not repainted, the
+    wall beside them is; on the ground (a lawn beside a new driveway) leaves are not taken out."""
+    labels = facade_labels()
+    photo = np.full((40, 60, 3), (200, 190, 170), np.uint8)   # a beige wall ...
+    photo[12:28, 30:45] = (60, 140, 40)                       # ... with a tree in front, labelled wall
+    photo[32:, :] = (70, 150, 50)                             # a lawn, labelled ground
+    leaves = photo_leaves(photo)
+    gate, _ = edit_gate(labels, parse_request(["facade-insulation", "driveway"]), leaves=leaves)
+    assert not gate[14:26, 32:43].any()
+    assert gate[23:28, 10:28].all() and gate[10:28, 10:18].all()
+    assert gate[34:, :].all()
 
 
 def test_no_gate_when_an_additive_type_is_asked_without_its_placement():

@@ -35,11 +35,13 @@ MIN_LOCK_PIXELS = 50   # fewer generated pixels in a region than this: too few t
 MIN_REGION_SHARE = 5e-4  # of the photo: a re-surfacing type's label region smaller than this is missing
 DIM_HIGHLIGHTS = (0.45, 0.75)  # highlight luminance of a dim photo, and of one in daylight ...
 LIT_SHARE = (0.75, 1.2)        # ... and the share of it a re-surfaced region's lit half may reach there
+IN_FRONT_OF_LEAVES = ("wall", "roof")  # regions leaves often stand in front of: those leaves stay out of the edit
 HUE_SLACK = 4.0        # CIE a*b* units a smooth render's colour may stray from the line old colour -> asked colour
 
 
 def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None,
-              probabilities: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+              probabilities: np.ndarray | None = None,
+              leaves: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(gate HxW float32 in [0, 1], shadow HxW bool). gate: how much the request may change each pixel, None (no
     gate) when it adds an object and `placement` (HxW, 1 + type index where an added object stands) is not
     known; `probabilities` ([C, h, w], the segmenter's at its working size) make it trust only sure pixels of
@@ -57,6 +59,8 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndar
         drawn = any(t.detail_drawn for t in types if t.edits == region)
         trusted = (labels == LABEL_ID[region]).astype(np.float32) if probabilities is None else \
             trusted_weight(labels, region, probabilities[LABEL_ID[region]], drawn)
+        if leaves is not None and region in IN_FRONT_OF_LEAVES:
+            trusted = trusted * ~leaves  # the generator's blurred layer would repaint them
         inside = np.maximum(inside, trusted)
     size = 2 * GATE_MARGIN + 1
     resurfaced = cv2.dilate(inside, np.ones((size, size), np.uint8))

@@ -13,7 +13,7 @@ from renovate_net.catalog import Material
 from renovate_net.simulator import textures
 from renovate_net.simulator.canvas import Canvas, RegionMissing, feather, relight
 from renovate_net.simulator.scene import (Scene, bbox, channel_extremes, components, facade_coords, ground_coords,
-                                         shading)
+                                         shading, soft_colour)
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
@@ -32,12 +32,24 @@ def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np
 
 
 def foliage(canvas: Canvas) -> np.ndarray:
-    """Leaves in front of a surface that coarse labels call wall or roof: clearly green pixels (a green
-    wall is rare; a tree before a wall is common, and brick-textured leaves look fake)."""
+    """Leaves in front of a surface that coarse labels call wall or roof (`leaves`)."""
     rgb, _, saturation = canvas.scene.soft_colour
+    return leaves(rgb, saturation)
+
+
+def leaves(rgb: np.ndarray, saturation: np.ndarray) -> np.ndarray:
+    """Clearly green pixels of a photo blurred by 1 px (`Scene.soft_colour`: HxWx3 sRGB in [0, 1] and its
+    saturation): leaves in front of a wall or roof (a green wall is rare; a tree before a wall is common, and
+    brick-textured or re-rendered leaves look fake)."""
     green = rgb[..., 1] - np.maximum(rgb[..., 0], rgb[..., 2])
-    leaves = ((green > 0.04) & (saturation > 0.3)).astype(np.uint8)  # pale green siding is not a leaf
-    return cv2.dilate(cv2.morphologyEx(leaves, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.ones((3, 3), np.uint8)) > 0
+    leafy = ((green > 0.04) & (saturation > 0.3)).astype(np.uint8)  # pale green siding is not a leaf
+    return cv2.dilate(cv2.morphologyEx(leafy, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.ones((3, 3), np.uint8)) > 0
+
+
+def photo_leaves(image: np.ndarray) -> np.ndarray:
+    """`leaves` of an HxWx3 uint8 photo."""
+    rgb, _, saturation = soft_colour(image.astype(np.float32) / 255.0)
+    return leaves(rgb, saturation)
 
 
 def wall_surface(canvas: Canvas) -> np.ndarray:

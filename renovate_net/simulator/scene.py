@@ -81,9 +81,7 @@ class Scene:
     def soft_colour(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rgb, brightness, saturation) of the photo blurred by 1 px, measured once: how leaves and trim are
         told apart from a wall (colour, not texture)."""
-        rgb = cv2.GaussianBlur(self.image, (0, 0), 1.0)
-        brightness, darkest = channel_extremes(rgb)
-        return rgb, brightness, (brightness - darkest) / np.maximum(brightness, 1e-3)
+        return soft_colour(self.image)
 
     @cached_property
     def mean_linear(self) -> np.ndarray:
@@ -112,6 +110,13 @@ def daylight_share(linear: np.ndarray, labels: np.ndarray | None = None) -> floa
             lit = float(np.percentile(luminance(linear[::step, ::step][wall]), 75))
             share = max(share, lit / BRIGHTEST_WALL)
     return float(np.clip(share, MIN_DAYLIGHT, 1.0))
+
+
+def soft_colour(image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rgb, brightness, saturation) of an HxWx3 float sRGB image blurred by 1 px."""
+    rgb = cv2.GaussianBlur(image, (0, 0), 1.0)
+    brightness, darkest = channel_extremes(rgb)
+    return rgb, brightness, (brightness - darkest) / np.maximum(brightness, 1e-3)
 
 
 def channel_extremes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
