@@ -17,6 +17,7 @@ from renovate_net.simulator.scene import (Scene, bbox, channel_extremes, compone
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
+MIN_LEAVES = 2e-4          # of the photo: a smaller patch of clear green on a wall is the wall's own colour, not a plant
 
 
 def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np.random.Generator,
@@ -43,7 +44,11 @@ def leaves(rgb: np.ndarray, saturation: np.ndarray) -> np.ndarray:
     brick-textured or re-rendered leaves look fake)."""
     green = rgb[..., 1] - np.maximum(rgb[..., 0], rgb[..., 2])
     leafy = ((green > 0.04) & (saturation > 0.3)).astype(np.uint8)  # pale green siding is not a leaf
-    return cv2.dilate(cv2.morphologyEx(leafy, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.ones((3, 3), np.uint8)) > 0
+    leafy = cv2.dilate(cv2.morphologyEx(leafy, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.ones((3, 3), np.uint8))
+    count, parts, stats, _ = cv2.connectedComponentsWithStats(leafy, connectivity=8)
+    large = stats[:, cv2.CC_STAT_AREA] >= max(16, MIN_LEAVES * leafy.size)  # specks of a green wall are no plant
+    large[0] = False
+    return large[parts]
 
 
 def photo_leaves(image: np.ndarray) -> np.ndarray:
