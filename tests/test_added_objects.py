@@ -2,6 +2,7 @@
 (`perspective_scenes`), against the true roof plane, ground and facade."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -112,6 +113,21 @@ def test_pool_lies_in_the_lawn_never_on_the_street():
                              np.stack([xs, ys], 1).astype(np.float64))
     extent = np.sort(np.ptp(ground, axis=0))  # metres: water and coping, across and ahead
     assert 2.5 <= extent[0] <= 4.9 and 4.5 <= extent[1] <= 8.9
+
+
+def test_the_pool_mirrors_the_house_behind_it():
+    """The same garden before a red house and before a blue one: the water shows each house upside down, so it is
+    redder before the red one (a sky-coloured sticker would be the same in both)."""
+    scene = street(street_rows=0.08)
+    waters = []
+    for colour in ((170, 60, 50), (50, 70, 170)):
+        image = scene.image.copy()
+        image[scene.labels == LABEL_ID["wall"]] = colour
+        result = simulate(image, scene.labels, parse_request(["pool"]), np.random.default_rng(0))
+        pool = result.placement == CATALOG.type("pool").index + 1
+        water = result.after[cv2.erode(pool.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0].astype(np.float64)
+        waters.append(water[:, 0].mean() - water[:, 2].mean())
+    assert waters[0] - waters[1] > 15
 
 
 def test_pool_is_refused_when_the_ground_is_all_paving():

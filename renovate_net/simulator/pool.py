@@ -28,6 +28,7 @@ CLEARANCE_M = 0.3
 HOLES_M = 0.5        # gaps in the lawn's mask narrower than this are closed
 SIZES = ((8.0, 4.0), (7.0, 3.5), (6.0, 3.0), (5.0, 2.5), (4.0, 2.0))  # water, metres: length x width
 MIN_ROWS = 0.02      # of the photo's height: a pool drawn thinner than this reads as a strip
+REFLECTION_WOBBLE = 0.08  # metres (at the facade's scale) ripples shift the mirrored image by
 STONE = {"bluestone": (92, 96, 102), "white-stone": (214, 208, 194)}
 
 
@@ -95,31 +96,63 @@ def pool(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Gene
     stone = STONE["white-stone" if material.id.startswith("white") else "bluestone"]
     coping = textures.pavers(slabs, stone, rng, k * 0.2)  # 1 m x 0.5 m slabs
     coping_lin = to_linear(coping) * light[..., None] * exposure(scene)
-    water_lin = _water(scene, choice, rng, x, z, z_m, length, width, light)
-    water_lin = _inner_walls(scene, choice, water_lin, x_m, z_m, (x_centre, z_near, length, width))
+    water_lin = _water(scene, choice, rng, (x_m, z_m), (x_centre, z_near, length, width), light, (rows, cols))
     linear = coping_lin + (water_lin - coping_lin) * surface[..., None]
     rgb = to_srgb(linear) + rng.normal(0.0, scene.noise, linear.shape).astype(np.float32)
     canvas.paint(rows, cols, rgb, outline)
     canvas.occupied[rows, cols] |= footprint_mask
 
 
-def _water(scene, choice: Choice, rng, x, z, distance, length, depth, light) -> np.ndarray:
-    """Linear RGB of the water surface over the crop (valid where the water is); `distance` in metres. Ripples
-    are waves on the water in metres (so the view foreshortens them), tilting the mirrored sky: paler where it
-    mirrors the sky near the horizon (the far water), deeper where it mirrors the sky overhead."""
+def _water(scene, choice: Choice, rng, ground: tuple[np.ndarray, np.ndarray], pool: tuple[float, float, float, float],
+           light: np.ndarray, crop: tuple[slice, slice]) -> np.ndarray:
+    """Linear RGB of the water surface over the image `crop` (rows, cols; valid where the water is), from each
+    pixel's `ground` coordinates (x, z metres) and the `pool` (x of its centre, z of its near edge, length,
+    width). The light that comes up through the water (the liner, darker toward the deep end, the inner walls the
+    camera looks down onto, the sun-side wall's shade) and what the surface mirrors (`_mirrored`: the house and
+    trees behind the pool, else the sky) are mixed by the Fresnel law, which grows with distance (a grazing view
+    mirrors most). Ripples are waves on the water in metres (so the view foreshortens them), tilting both."""
+    x_m, distance = ground
+    x_centre, z_near, length, depth = pool
+    x, z = x_m - x_centre, distance - z_near
     liner = to_linear(np.asarray(choice.colour, np.float32) / 255.0)
     deep_axis = x / length + 0.5 if rng.random() < 0.5 else z / depth  # where the deep end is
     body = liner * (1.0 - 0.4 * np.clip(deep_axis, 0, 1))[..., None] * exposure(scene)
     ripple = _waves(rng, x, z)
-    incidence = np.arctan2(np.maximum(distance, 0.5), CAMERA_HEIGHT_M) - 0.06 * ripple  # from the normal
-    fresnel = np.clip(0.02 + 0.98 * (1.0 - np.cos(incidence)) ** 5, 0.0, 0.9)[..., None]
-    mirrored = sky_seen(scene, np.pi / 2 - incidence)
-    surface = body * (1.0 + 0.06 * ripple)[..., None] * (1 - fresnel) + mirrored * fresnel
     from_sun_wall = (x / length + 0.5) if scene.light_x < 0 else (0.5 - x / length)
     shade = 1.0 - 0.35 * np.clip(1.0 - from_sun_wall * length / 0.5, 0.0, 1.0)  # its wall shades 0.5 m
     rim = np.minimum(np.minimum(x + length / 2, length / 2 - x), z)  # metres from the near and side walls
     shade = shade * (1.0 - 0.3 * np.clip(1.0 - rim / 0.12, 0.0, 1.0))  # the coping's lip shades the water
-    return surface * shade[..., None] * np.clip(light, 0.6, 1.3)[..., None] ** 0.5
+    up = body * ((1.0 + 0.06 * ripple) * shade)[..., None] * np.clip(light, 0.6, 1.3)[..., None] ** 0.5
+    up = _inner_walls(scene, choice, up, x_m, distance, pool)
+    incidence = np.arctan2(np.maximum(distance, 0.5), CAMERA_HEIGHT_M) - 0.06 * ripple  # from the normal
+    fresnel = np.clip(0.02 + 0.98 * (1.0 - np.cos(incidence)) ** 5, 0.0, 0.9)[..., None]
+    mirrored = _mirrored(scene, crop, ripple, sky_seen(scene, np.pi / 2 - incidence))
+    return up * (1 - fresnel) + mirrored * fresnel
+
+
+def _mirrored(scene, crop: tuple[slice, slice], ripple: np.ndarray, sky: np.ndarray) -> np.ndarray:
+    """What the water mirrors over the crop (linear RGB): the photo flipped about the house's ground line. A
+    level mirror shows a point of the facade plane, h metres up, as far below that line as it stands above it,
+    whatever the pool's distance, so the house and the trees at its depth appear upside down in the water. Where
+    the flipped row falls outside the photo or below the ground line (the pool lies behind the house) the water
+    mirrors `sky`. Ripples shift the mirrored rows by up to REFLECTION_WOBBLE of the facade's scale, and the image
+    is softened (a pool's surface is never a perfect mirror)."""
+    rows, cols = crop
+    yy, xx = np.mgrid[rows, cols]
+    k = max(scene.px_per_m, 1.0)
+    source = 2.0 * scene.base_y - yy + REFLECTION_WOBBLE * k * ripple
+    inside = (source >= 0) & (source < scene.base_y - 1)
+    if not inside.any():
+        return sky
+    sigma = max(1.0, 0.03 * k)
+    pad = int(3 * sigma) + 2
+    top = max(0, int(np.floor(source[inside].min())) - pad)
+    bottom = min(scene.labels.shape[0], int(np.ceil(source[inside].max())) + pad + 1)
+    left, right = max(0, cols.start - pad), min(scene.labels.shape[1], cols.stop + pad)
+    band = cv2.GaussianBlur(scene.linear[top:bottom, left:right], (0, 0), sigma)  # only the rows mirrored
+    picked = cv2.remap(band, (xx - left).astype(np.float32), (np.clip(source, top, bottom - 1) - top).astype(np.float32),
+                       cv2.INTER_LINEAR)
+    return np.where(inside[..., None], picked, sky).astype(np.float32)
 
 
 def _waves(rng: np.random.Generator, x: np.ndarray, z: np.ndarray) -> np.ndarray:
