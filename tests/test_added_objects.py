@@ -175,3 +175,24 @@ def test_no_garage_under_the_house_s_roof():
     scene = street(house_width=7.0, rafter=3.0, overhang=4.0)
     with pytest.raises(RegionMissing, match="no room beside the house for a garage"):
         simulate(scene.image, scene.labels, parse_request(["garage"]), np.random.default_rng(0))
+
+
+def test_a_garage_front_has_a_downpipe_at_its_outer_end_and_a_lamp_by_the_house():
+    """On the front's plane (metres, 1 cm per pixel): a dark vertical pipe 8 cm wide 14 cm in from the outer end,
+    from the foot to the coping, and a lamp on the pier beside the house at about 2 m; the wall between stays."""
+    from renovate_net.simulator.garage import COPING, LAMP, PIPE_INSET, _fittings
+    from renovate_net.simulator.garage_site import GarageSite
+    width, height = 3.4, 2.8
+    t, s = np.mgrid[0:height:0.01, 0:width:0.01].astype(np.float32)
+    foot = np.full(s.shape, 0.01, np.float32)
+    site = GarageSite(Plane(np.zeros(3), np.array([1.0, 0, 0]), np.array([0, 1.0, 0])), np.eye(3), width, height,
+                      np.zeros((2, 2), bool))
+    wall = np.full(s.shape + (3,), 0.8, np.float32)
+    rgb = wall.copy()
+    _fittings(rgb, s, t, foot, foot, site, 1, 1.0, np.ones(3, np.float32))
+    changed = np.abs(rgb - wall).max(axis=-1) > 0.05
+    pipe = (np.abs(s - (width - PIPE_INSET)) < 0.03) & (t > 0.1) & (t < height - COPING - 0.05)
+    assert changed[pipe].all() and rgb[pipe].mean() < 0.6
+    lamp = (np.abs(s - 0.225) < 0.04) & (t > LAMP[2] + 0.02) & (t < LAMP[2] + LAMP[1] - 0.02)
+    assert changed[lamp].all()
+    assert not changed[(s > 0.6) & (s < 2.9)].any()  # the door's place and the wall around it are left to them

@@ -4,8 +4,8 @@ The garage (`garage_site`) is a 3.4 m wide volume with one sectional door (2.5 x
 two, 2.8 m high, its front flush with the house's front, against whichever end of it has room. Everything is laid
 out in metres on the front's plane and drawn through its homography at the canvas's own resolution: the walls in
 the house wall's colour and texture kind (brick-like or smooth), the doors' sections, grooves and ribs recessed
-in a shaded reveal, and either a flat roof's aluminium coping or a lean-to roof in the house roof's colour
-sloping to the front. Bushes in front of its foot stay in front. It darkens the ground where it stands: a soft
+in a shaded reveal, a downpipe and a wall lamp, and either a flat roof's aluminium coping or a lean-to roof in
+the house roof's colour sloping to the front. Bushes in front of its foot stay in front. It darkens the ground where it stands: a soft
 contact shadow along its foot and a cast shadow on the side away from the sun.
 """
 from __future__ import annotations
@@ -25,6 +25,9 @@ from renovate_net.simulator.scene import luminance, to_linear, to_srgb
 SIZES = ((3.4, 2.8, 1), (5.8, 2.8, 2))  # width, height (metres), doors
 DOOR_W, DOOR_H, REVEAL = 2.5, 2.15, 0.12  # metres
 COPING, EAVE = 0.2, 0.3                   # the flat roof's coping band, a lean-to's overhang (metres)
+PIPE_W, PIPE_INSET = 0.08, 0.14           # the downpipe's width and its axis's distance from the outer end (m)
+LAMP = (0.11, 0.2, 1.95)                  # the wall lamp's width, height and bottom above the ground (m)
+FITTINGS = (0.22, 0.23, 0.24)             # anthracite zinc and aluminium (sRGB)
 
 
 def garage(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
@@ -77,6 +80,7 @@ def _front(canvas: Canvas, site: GarageSite, choice: Choice, material: Material,
     rgb *= (1.0 - 0.15 * np.clip(1.0 - t / 0.25, 0.0, 1.0))[..., None]  # the ground's occlusion at its foot
     rgb = _doors(rgb, s, t, foot_s, foot_t, site, doors, choice, material, scene, light, rng)
     _coping(rgb, t, site, scene, light)
+    _fittings(rgb, s, t, foot_s, foot_t, site, doors, scene.light_x, exposure(scene) * light)
     alpha *= 1.0 - _bushes_in_front(scene, rows, cols, t < 0.4 * site.height)
     rgb = rgb + rng.normal(0.0, scene.noise, rgb.shape).astype(np.float32)
     canvas.paint(rows, cols, rgb, alpha)
@@ -148,6 +152,33 @@ def _coping(rgb: np.ndarray, t: np.ndarray, site: GarageSite, scene, light: floa
     """A flat roof's dark aluminium coping along the top of the front."""
     band = np.clip((t - (site.height - COPING)) / 0.02, 0.0, 1.0)[..., None]
     rgb += (np.array([0.22, 0.23, 0.24], np.float32) * exposure(scene) * light - rgb) * band
+
+
+def _fittings(rgb: np.ndarray, s: np.ndarray, t: np.ndarray, foot_s: np.ndarray, foot_t: np.ndarray,
+              site: GarageSite, doors: int, light_x: float, lit: np.ndarray) -> None:
+    """What a built garage has on its front, in anthracite zinc and aluminium: a downpipe down its outer end from
+    the coping, round (lit on the sun's side), and a wall lamp on the pier beside the house, its glass at the
+    bottom and a little shadow under it. `lit` is the linear light on the front (the photo's exposure)."""
+    metal = to_linear(np.array(FITTINGS, np.float32)) * lit
+    centre = site.width - PIPE_INSET
+    across = np.clip((s - centre) / (PIPE_W / 2), -1.0, 1.0)  # -1 .. 1 across the pipe, left to right
+    roundness = 0.8 + 0.35 * np.sqrt(1.0 - across ** 2) + 0.25 * across * np.sign(light_x)
+    pipe = coverage(np.minimum((PIPE_W / 2 - np.abs(s - centre)) / foot_s,
+                               np.minimum(t - 0.05, site.height - COPING - t) / foot_t))
+    rgb += (to_srgb(metal * roundness[..., None]) - rgb) * pipe[..., None]
+    door = min(DOOR_W, (site.width - 0.3 * (doors + 1)) / doors)
+    pier = (site.width - doors * door) / (doors + 1)
+    if pier < LAMP[0] + 0.1:
+        return
+    lamp_s, (width, height, bottom) = pier / 2, LAMP
+    edge = np.minimum((width / 2 - np.abs(s - lamp_s)) / foot_s,
+                      np.minimum(t - bottom, bottom + height - t) / foot_t)
+    below = coverage(np.minimum((width / 2 - np.abs(s - lamp_s)) / foot_s,
+                                np.minimum(t - (bottom - 0.06), bottom - t) / foot_t))
+    rgb *= (1.0 - 0.2 * below)[..., None]  # its shadow on the wall just under it
+    glass = np.clip((bottom + 0.04 - t) / np.maximum(foot_t, 1e-6), 0.0, 1.0)
+    body = to_srgb(metal + (to_linear(np.full(3, 0.75, np.float32)) * lit - metal) * glass[..., None])
+    rgb += (body - rgb) * coverage(edge)[..., None]
 
 
 def _lean_to(canvas: Canvas, site: GarageSite, rng: np.random.Generator) -> None:
