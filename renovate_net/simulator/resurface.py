@@ -17,6 +17,7 @@ from renovate_net.simulator.scene import (Scene, bbox, channel_extremes, compone
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
+LEAVES_PIXELS = 2.5e6      # larger photos are searched for leaves on a copy this size
 MIN_LEAVES = 2e-4          # of the photo: a smaller patch of clear green on a wall is the wall's own colour, not a plant
 
 
@@ -52,9 +53,17 @@ def leaves(rgb: np.ndarray, saturation: np.ndarray) -> np.ndarray:
 
 
 def photo_leaves(image: np.ndarray) -> np.ndarray:
-    """`leaves` of an HxWx3 uint8 photo."""
-    rgb, _, saturation = soft_colour(image.astype(np.float32) / 255.0)
-    return leaves(rgb, saturation)
+    """`leaves` of an HxWx3 uint8 photo; a photo over LEAVES_PIXELS is measured on a smaller copy (leaves are
+    fuzzy at any size) and the mask is scaled back to the photo's size."""
+    height, width = image.shape[:2]
+    scale = min(1.0, float(np.sqrt(LEAVES_PIXELS / (height * width))))
+    small = image if scale == 1.0 else cv2.resize(image, (round(width * scale), round(height * scale)),
+                                                  interpolation=cv2.INTER_AREA)
+    rgb, _, saturation = soft_colour(small.astype(np.float32) / 255.0)
+    found = leaves(rgb, saturation)
+    if scale == 1.0:
+        return found
+    return cv2.resize(found.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
 
 
 def wall_surface(canvas: Canvas) -> np.ndarray:
