@@ -37,8 +37,8 @@ def test_leaves_in_front_of_the_wall_stay_out_of_the_gate():
     photo = np.full((40, 60, 3), (200, 190, 170), np.uint8)   # a beige wall ...
     photo[12:28, 30:45] = (60, 140, 40)                       # ... with a tree in front, labelled wall
     photo[32:, :] = (70, 150, 50)                             # a lawn, labelled ground
-    leaves = photo_leaves(photo)
-    gate, _ = edit_gate(labels, parse_request(["facade-insulation", "driveway"]), leaves=leaves)
+    assert photo_leaves(photo)[14:26, 32:43].all()
+    gate, _ = edit_gate(labels, parse_request(["facade-insulation", "driveway"]), photo=photo)
     assert not gate[14:26, 32:43].any()
     assert gate[23:28, 10:28].all() and gate[10:28, 10:18].all()
     assert gate[34:, :].all()

@@ -28,6 +28,7 @@ from renovate_net.labels import LABEL_ID
 from renovate_net.render.frames import frames_drawn
 from renovate_net.render.safety import trusted_weight
 from renovate_net.request import RenovationRequest
+from renovate_net.simulator.resurface import photo_leaves
 
 GATE_MARGIN = 2        # px beyond the label region (the simulator feathers re-surfaced edges with sigma 0.6)
 SHADOW_REACH = 0.03    # of the photo's long side, around a placed object (a garage's cast shadow: ~0.8 m)
@@ -41,12 +42,13 @@ HUE_SLACK = 4.0        # CIE a*b* units a smooth render's colour may stray from 
 
 def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndarray | None = None,
               probabilities: np.ndarray | None = None,
-              leaves: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+              photo: np.ndarray | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
     """(gate HxW float32 in [0, 1], shadow HxW bool). gate: how much the request may change each pixel, None (no
     gate) when it adds an object and `placement` (HxW, 1 + type index where an added object stands) is not
     known; `probabilities` ([C, h, w], the segmenter's at its working size) make it trust only sure pixels of
-    each re-surfaced region. shadow: where
-    only an added object's shadow may fall, around its footprint and off the re-surfaced regions (the
+    each re-surfaced region; with the `photo` (HxWx3 uint8), leaves in front of a re-surfaced wall or roof
+    (`simulator.resurface.photo_leaves`) stay out of it, since the generator's blurred layer would repaint them.
+    shadow: where only an added object's shadow may fall, around its footprint and off the re-surfaced regions (the
     simulator's targets change these pixels in brightness only: chroma change ~1-2 of 255); None when the
     request adds no object."""
     catalog = load_catalog()
@@ -55,12 +57,14 @@ def edit_gate(labels: np.ndarray, request: RenovationRequest, placement: np.ndar
     if not types or (added and placement is None):
         return None, None
     inside = np.zeros(labels.shape, np.float32)
-    for region in dict.fromkeys(t.edits for t in types if t.kind == "resurface" and not frames_drawn(t)):
+    regions = dict.fromkeys(t.edits for t in types if t.kind == "resurface" and not frames_drawn(t))
+    leaves = photo_leaves(photo) if photo is not None and any(r in IN_FRONT_OF_LEAVES for r in regions) else None
+    for region in regions:
         drawn = any(t.detail_drawn for t in types if t.edits == region)
         trusted = (labels == LABEL_ID[region]).astype(np.float32) if probabilities is None else \
             trusted_weight(labels, region, probabilities[LABEL_ID[region]], drawn)
         if leaves is not None and region in IN_FRONT_OF_LEAVES:
-            trusted = trusted * ~leaves  # the generator's blurred layer would repaint them
+            trusted = trusted * ~leaves
         inside = np.maximum(inside, trusted)
     size = 2 * GATE_MARGIN + 1
     resurfaced = cv2.dilate(inside, np.ones((size, size), np.uint8))

@@ -25,7 +25,6 @@ from renovate_net.render.frames import lay_frames, new_frames
 from renovate_net.render.guidance import edit_gate, hold_hue, lightness_ceiling, lock_colours, missing_regions
 from renovate_net.request import RenovationRequest
 from renovate_net.resize import working_size
-from renovate_net.simulator.resurface import photo_leaves
 from renovate_net.simulator.scene import daylight_share, to_linear
 
 GENERATOR = "renovate-net"
@@ -138,7 +137,7 @@ class Renovator:
                                   lightness_ceiling(seen_rgb), daylight_share(to_linear(seen_rgb), small_labels))
             locked = hold_hue(locked, seen_rgb, small_labels, request)
             rgb = torch.from_numpy(locked).permute(2, 0, 1)
-            gate, shadow = edit_gate(labels, request, placement, probabilities, photo_leaves(image))
+            gate, shadow = edit_gate(labels, request, placement, probabilities, image)
             measured = measured_for(image, labels, request)
             textured = detail_drawing(image, labels, request, measured)
             if textured is not None:

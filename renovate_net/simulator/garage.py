@@ -5,8 +5,8 @@ two, 2.8 m high, its front flush with the house's front, against whichever end o
 out in metres on the front's plane and drawn through its homography at the canvas's own resolution: the walls in
 the house wall's colour and texture kind (brick-like or smooth), the doors' sections, grooves and ribs recessed
 in a shaded reveal, a downpipe and a wall lamp, and either a flat roof's aluminium coping or a lean-to roof in
-the house roof's colour sloping to the front. Bushes in front of its foot stay in front. It darkens the ground where it stands: a soft
-contact shadow along its foot and a cast shadow on the side away from the sun.
+the house roof's colour sloping to the front. Bushes in front of its foot stay in front. It darkens the ground
+where it stands: a soft contact shadow along its foot and a cast shadow on the side away from the sun.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ DOOR_W, DOOR_H, REVEAL = 2.5, 2.15, 0.12  # metres
 COPING, EAVE = 0.2, 0.3                   # the flat roof's coping band, a lean-to's overhang (metres)
 PIPE_W, PIPE_INSET = 0.08, 0.14           # the downpipe's width and its axis's distance from the outer end (m)
 LAMP = (0.11, 0.2, 1.95)                  # the wall lamp's width, height and bottom above the ground (m)
-FITTINGS = (0.22, 0.23, 0.24)             # anthracite zinc and aluminium (sRGB)
+FITTINGS = (0.22, 0.23, 0.24)             # anthracite zinc and aluminium: coping, downpipe, lamp (sRGB)
 
 
 def garage(canvas: Canvas, choice: Choice, material: Material, rng: np.random.Generator) -> None:
@@ -151,7 +151,7 @@ def _doors(rgb, s, t, foot_s, foot_t, site: GarageSite, doors: int, choice: Choi
 def _coping(rgb: np.ndarray, t: np.ndarray, site: GarageSite, scene, light: float) -> None:
     """A flat roof's dark aluminium coping along the top of the front."""
     band = np.clip((t - (site.height - COPING)) / 0.02, 0.0, 1.0)[..., None]
-    rgb += (np.array([0.22, 0.23, 0.24], np.float32) * exposure(scene) * light - rgb) * band
+    rgb += (np.array(FITTINGS, np.float32) * exposure(scene) * light - rgb) * band
 
 
 def _fittings(rgb: np.ndarray, s: np.ndarray, t: np.ndarray, foot_s: np.ndarray, foot_t: np.ndarray,

@@ -18,7 +18,7 @@ from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
 LEAVES_PIXELS = 2.5e6      # larger photos are searched for leaves on a copy this size
-MIN_LEAVES = 2e-4          # of the photo: a smaller patch of clear green on a wall is the wall's own colour, not a plant
+MIN_LEAVES = 2e-4          # of the photo: a smaller patch of clear green on a wall is its colour, not a plant
 
 
 def _resurface(canvas: Canvas, region: np.ndarray, texture: str, colour, rng: np.random.Generator,
@@ -46,7 +46,7 @@ def leaves(rgb: np.ndarray, saturation: np.ndarray) -> np.ndarray:
     green = rgb[..., 1] - np.maximum(rgb[..., 0], rgb[..., 2])
     leafy = ((green > 0.04) & (saturation > 0.3)).astype(np.uint8)  # pale green siding is not a leaf
     leafy = cv2.dilate(cv2.morphologyEx(leafy, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)), np.ones((3, 3), np.uint8))
-    count, parts, stats, _ = cv2.connectedComponentsWithStats(leafy, connectivity=8)
+    _, parts, stats, _ = cv2.connectedComponentsWithStats(leafy, connectivity=8)
     large = stats[:, cv2.CC_STAT_AREA] >= max(16, MIN_LEAVES * leafy.size)  # specks of a green wall are no plant
     large[0] = False
     return large[parts]

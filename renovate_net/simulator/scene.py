@@ -103,12 +103,12 @@ def daylight_share(linear: np.ndarray, labels: np.ndarray | None = None) -> floa
     it, so that light is at least its luminance / BRIGHTEST_WALL. A new surface in a dusk or night photo is lit
     by this share of the light that shows its colour in daylight."""
     step = max(1, int(np.sqrt(linear.shape[0] * linear.shape[1] / 250_000)))  # ~250k pixels are plenty
-    share = float(np.median(luminance(linear[::step, ::step]))) / DAYLIGHT_MEDIAN
+    light = luminance(linear[::step, ::step])
+    share = float(np.median(light)) / DAYLIGHT_MEDIAN
     if labels is not None:
         wall = labels[::step, ::step] == LABEL_ID["wall"]
         if wall.mean() >= 0.01:
-            lit = float(np.percentile(luminance(linear[::step, ::step][wall]), 75))
-            share = max(share, lit / BRIGHTEST_WALL)
+            share = max(share, float(np.percentile(light[wall], 75)) / BRIGHTEST_WALL)
     return float(np.clip(share, MIN_DAYLIGHT, 1.0))
 
 
