@@ -21,12 +21,12 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "tools" / "examples" / "house
 
 
 class FakeRenderer:
-    """Inverts the top half of the photo (the "edit"); can report missing regions, refuse with a UserError,
-    or hold every render until `gate` is set, to fill the queue or pass the time limit."""
+    """Inverts the top half of the photo (the "edit"); can report missing regions and notes, refuse with a
+    UserError, or hold every render until `gate` is set, to fill the queue or pass the time limit."""
 
     def __init__(self, missing: tuple[str, ...] = (), error: str | None = None,
-                 gate: threading.Event | None = None):
-        self.missing, self.error, self.gate = missing, error, gate
+                 gate: threading.Event | None = None, notes: tuple[tuple[str, str], ...] = ()):
+        self.missing, self.error, self.gate, self.notes = missing, error, gate, notes
         self.started = threading.Event()
         self.calls = 0
 
@@ -41,7 +41,7 @@ class FakeRenderer:
         top = image.shape[0] // 2
         after[:top] = 255 - after[:top]
         mask[:top] = 255
-        return SimpleNamespace(after=after, edit_mask=mask, labels=None, missing=self.missing)
+        return SimpleNamespace(after=after, edit_mask=mask, labels=None, missing=self.missing, notes=self.notes)
 
 
 def photo_bytes(width: int = 320, height: int = 240, fmt: str = "JPEG", noise: bool = False) -> bytes:

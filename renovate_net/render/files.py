@@ -77,6 +77,8 @@ def render_files(images: list[str], request: RenovationRequest, output: str | No
                 region = load_catalog().type(type_id).edits
                 report(f"warning: {source}: --type {type_id}: no {region} found in this photo, so it is left as it "
                        f"was; give --mask LABELS.png if the segmenter missed it")
+            for type_id, note in result.notes:
+                report(f"warning: {source}: --type {type_id}: {note}")
             save_image(result.after, target, force=force)
             if save_edit_mask:
                 save_image(result.edit_mask, edit_mask_path(target), force=force)

@@ -1,17 +1,24 @@
-"""New windows drawn at the photo's full resolution: the photo's own frames found and re-coloured, the glass kept.
+"""New windows drawn at the photo's full resolution: a new frame fitted to each window's own, the glass kept.
 
 A generator painting new frames at its working size leaves a dark smudge over frame, glass and wall, and a frame
 drawn from the segmenter's blob lands beside the real one. The real frame is in the photo: straight bars (frame,
 casing, mullions, transoms, sash bars) that run uniform along most of the window, are narrow across it, and differ
 from what lies on both sides of them (wall, glass, the next band of the profile). The labels of each window, grown
 by `window_reach` (they are blobby), are scanned column by column for upright bars and row by row for horizontal
-ones. If the bars found close a frame (upright ones on both sides, horizontal ones above and below), their pixels
-are re-coloured in the asked colour under the photo's light: their own luminance against the frame's well-lit
-level, so the profile's shading, the rebate's shadow and the photo's noise stay. A window whose frame does not
-close is left as it is, rather than half old and half new. Glass, reflections and the wall keep the photo, and the
-generator leaves windows alone: render lays the frames over its composite.
+ones. Re-colouring every bar found left windows half old and half new (a casing found on one side, a shutter's
+edge or a downpipe taken for a jamb), so the new frame is fitted as a window maker builds one: of the rectangles
+two upright and two horizontal bars make, the one that outlines the window label about best and, of those, the
+innermost whose four sides are of one lightness is the old frame; the new frame runs around its glass, every side
+as wide as the old frame's sides allow and at most PROFILE_M (a casing stays the old one, around it), with the
+mullions and transoms that cross the glass drawn straight and whole. Its pixels take the asked colour under the
+photo's light: their own luminance against the frame's well-lit level, so the profile's shading, the rebate's
+shadow and the photo's noise stay. A window no rectangle fits is left as it is, and render says how many kept
+their old frames. Glass, reflections and the wall keep the photo, and the generator leaves windows alone: render
+lays the frames over its composite.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -29,12 +36,39 @@ MIN_AREA_M2 = 0.1    # smaller window labels are specks, not windows
 MAX_BAR_M = 0.2      # metres at the facade's scale: the widest bar (a frame with its casing)
 UNIFORM = 4.0        # CIE76 dE: a bar's median deviation from its own colour smoothed along it
 STEP = 6.0           # dE between neighbouring columns that starts another band of a profile
-CONTRAST = 8.0       # dE a bar differs from what lies on both sides of it
+SPLIT = 15.0         # dE between neighbouring columns of bars found side by side that makes them two bars
+CONTRAST = 6.0       # dE a bar differs from what lies on both sides of it
 NOT_WALL = 10.0      # dE a bar differs from the wall around the window
-SPAN = 0.7           # share of a frame's width (height) its outermost upright (horizontal) bars lie apart
-LONG = 0.5           # share of the window's height (width) a vertical (horizontal) bar runs at least
+LONG = 0.35          # share of the window's height (width) a vertical (horizontal) bar runs at least
 ALONG, MATCH = 6.0, 12.0  # dE a pixel of a bar may differ from the bar smoothed along it, and from its colour
 LIT_PERCENTILE = 70  # the frame's luminance that shows the asked colour as it is
+PROFILE_M = 0.1      # metres at the facade's scale: the widest new frame (frame and sash, seen from outside)
+ACROSS = 0.8         # share of the glass's height (width) a mullion (transom) runs at least
+PART = 0.2           # share of a window label each window cut from it at a pier has at least
+COUPLED = 4          # frame widths a mullion (transom) is drawn whole up to: two frames coupled side by side
+MOST_BARS = 3        # mullions (transoms) a window has at most: more are slats of blinds or a vent
+MATCHED = 0.55       # the least intersection over union of a fitted frame's rectangle and its window label
+SAME_FRAME = 20.0    # L*: the most the old frame's four sides differ where the new one goes
+SHORT = 0.4          # share of its side a bar of a fitted frame may end short of a corner
+NEAR_BEST = 0.85     # of the best match: rectangles as good as it, of which the innermost is the frame
+
+
+@dataclass
+class NewFrames:
+    drawn: np.ndarray  # HxWx3 uint8: the photo with the new frames
+    cover: np.ndarray  # HxW float32: how much of each pixel a new frame covers
+    framed: int        # windows that got a new frame
+    windows: int       # windows the render was sure of
+
+    def note(self) -> str | None:
+        """One line for the user when windows keep their old frames, else None."""
+        if self.framed == self.windows:
+            return None
+        if self.framed == 0:
+            return ("no window shows a frame clear enough to fit a new one to, so the windows are left as they "
+                    "were; a photo taken straight at the facade helps")
+        return f"{self.windows - self.framed} of {self.windows} windows show no frame clear enough to fit a new " \
+               "one to and keep their old frames"
 
 
 def frames_drawn(kind: RenovationType) -> bool:
@@ -49,9 +83,8 @@ def window_reach(shape: tuple[int, ...]) -> int:
 
 
 def new_frames(image: np.ndarray, labels: np.ndarray, request: RenovationRequest, measured: Measured,
-               probabilities: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
-    """(drawn HxWx3 uint8, cover HxW float32) of the request's new windows (`drawn_frames`), None when it asks for
-    none; `measured` is the photo measured (`surfaces.measure`). With the segmenter's `probabilities`, only
+               probabilities: np.ndarray | None = None) -> NewFrames | None:
+    """The request's new windows (`drawn_frames`), None when it asks for none; `measured` is the photo measured (`surfaces.measure`). With the segmenter's `probabilities`, only
     windows it is sure of get new frames (render safety, each window whole or not at all), up to `window_reach`
     beyond their labels."""
     catalog = load_catalog()
@@ -63,11 +96,11 @@ def new_frames(image: np.ndarray, labels: np.ndarray, request: RenovationRequest
     return drawn_frames(image, labels, choice, measured.scene, measured.scene.px_per_m * measured.factor, trust)
 
 
-def lay_frames(image: np.ndarray, after: np.ndarray, edit: np.ndarray, frames: tuple[np.ndarray, np.ndarray]) -> None:
+def lay_frames(image: np.ndarray, after: np.ndarray, edit: np.ndarray, frames: NewFrames) -> None:
     """Lay the new frames over the composited render of `image` (in place): the generator never sees them, so
     their edges and the glass between them stay the photo's. `edit` marks every pixel that now differs from the
     photo, and only those."""
-    drawn, cover = frames
+    drawn, cover = frames.drawn, frames.cover
     inside = cover > 0
     before = after[inside].astype(np.float32)
     mixed = np.clip(np.rint(before + (drawn[inside].astype(np.float32) - before) * cover[inside][:, None]), 0, 255)
@@ -78,9 +111,9 @@ def lay_frames(image: np.ndarray, after: np.ndarray, edit: np.ndarray, frames: t
 
 
 def drawn_frames(image: np.ndarray, labels: np.ndarray, choice: Choice, scene: Scene, px_per_m: float,
-                 trust: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(drawn HxWx3 uint8, cover HxW float32): the photo with every window's frame re-coloured in the chosen
-    colour, and how much of each pixel the new frame covers (0 on glass, wall and everything else). `scene` is
+                 trust: np.ndarray | None = None) -> NewFrames:
+    """The photo with every window's new frame in the chosen colour, how much of each pixel the new frame covers
+    (0 on glass, wall and everything else), and how many of the windows got one. `scene` is
     the photo measured (its light), `px_per_m` its scale at the photo's own size; `trust` (HxW in [0, 1], render
     safety's for the window labels) scales each window's frame by how surely its label is a window."""
     drawn = image.copy()
@@ -91,33 +124,65 @@ def drawn_frames(image: np.ndarray, labels: np.ndarray, choice: Choice, scene: S
     widest = max(3, round(MAX_BAR_M * px_per_m))
     colour = to_linear(np.asarray(choice.colour, np.float32) / 255.0) * exposure(scene)
     height, width = labels.shape
+    smallest = max(40, MIN_AREA_M2 * px_per_m ** 2)
+    profile = max(1, round(PROFILE_M * px_per_m))
+    framed = windows = 0
     for index in range(1, count):
         x, y, w, h, area = stats[index]
-        if area < max(40, MIN_AREA_M2 * px_per_m ** 2):
+        if area < smallest:
             continue
         rows = slice(max(y - 3 * reach, 0), min(y + h + 3 * reach, height))
         cols = slice(max(x - 3 * reach, 0), min(x + w + 3 * reach, width))
-        window = (ids[rows, cols] == index).astype(np.uint8)
-        sure = 1.0 if trust is None else float(trust[rows, cols][window > 0].max())
+        label = (ids[rows, cols] == index).astype(np.uint8)
+        sure = 1.0 if trust is None else float(trust[rows, cols][label > 0].max())
         if sure == 0.0:
             continue
-        near = cv2.dilate(window, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
-        around = (cv2.dilate(window, np.ones((6 * reach + 1, 6 * reach + 1), np.uint8)) > 0) & ~near
-        around &= labels[rows, cols] == LABEL_ID["wall"]
         lab = cv2.cvtColor(image[rows, cols].astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+        near = cv2.dilate(label, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+        around = (cv2.dilate(label, np.ones((6 * reach + 1, 6 * reach + 1), np.uint8)) > 0) & ~near
+        around &= labels[rows, cols] == LABEL_ID["wall"]
         wall = np.median(lab[around], axis=0) if around.sum() > 20 else None
-        upright = _bars(lab, near, widest, wall)  # along the whole extent of the labels grown: a blob's rounded
-        across = _bars(lab.transpose(1, 0, 2), near.T, widest, wall).T  # corners would leave the frame's own
-        if not _closed(upright, across):
-            continue  # a frame found on one side only would leave the window half old: leave it whole
-        columns = np.flatnonzero(upright.any(axis=0))  # a head trim wider than the window stops at its jambs,
-        lines = np.flatnonzero(upright.any(axis=1))     # and a roof's flashing below its sill is no bar of it
-        across[:, :max(columns[0] - widest, 0)] = across[:, columns[-1] + widest + 1:] = False
-        across[:max(lines[0] - widest // 2, 0)] = across[lines[-1] + widest // 2 + 1:] = False
-        frame = cv2.morphologyEx((upright | across).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0
-        if frame.any():
-            _recolour(image, drawn, cover, (rows, cols), frame, colour, sure)
-    return drawn, cover
+        for window in _windows(label, lab, wall, smallest):
+            windows += 1
+            frame = _new_frame(lab, window, wall, reach, widest, profile)
+            if frame is not None:
+                _recolour(image, drawn, cover, (rows, cols), frame, colour, sure)
+                framed += 1
+    return NewFrames(drawn, cover, framed, windows)
+
+
+def _windows(label: np.ndarray, lab: np.ndarray, wall: np.ndarray | None, smallest: float) -> list[np.ndarray]:
+    """The windows of one window label (uint8 mask; `lab` the crop in CIELAB): a band of windows the segmenter
+    labels as one is cut at the piers between them, columns of the `wall`'s colour down the middle of the label,
+    when each part is at least `smallest` px and PART of the label."""
+    lines = np.flatnonzero(label.any(axis=1))
+    trim = (lines[-1] + 1 - lines[0]) * 15 // 100
+    core = lab[lines[0] + trim:lines[-1] + 1 - trim]
+    if wall is None or core.shape[0] < 3:
+        return [label]
+    pier = np.linalg.norm(np.median(core, axis=0) - wall, axis=-1) < NOT_WALL
+    cut = label.copy()
+    cut[:, pier] = 0
+    count, ids, stats, _ = cv2.connectedComponentsWithStats(cut, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    if count < 3 or areas.min() < max(smallest, PART * label.sum()):
+        return [label]  # a curtain or a reflection of the wall's colour, not a pier between windows
+    return [(ids == part).astype(np.uint8) for part in range(1, count)]
+
+
+def _new_frame(lab: np.ndarray, window: np.ndarray, wall: np.ndarray | None, reach: int, widest: int,
+               profile: int) -> np.ndarray | None:
+    """The new frame (`_fitted`) of one window (uint8 mask in the crop `lab`), None where none fits."""
+    near = cv2.dilate(window, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
+    upright = _bars(lab, near, widest, wall)  # along the whole extent of the labels grown: a blob's rounded
+    across = _bars(lab.transpose(1, 0, 2), near.T, widest, wall).T  # corners would leave the frame's own
+    if not (upright.any() and across.any()):
+        return None  # a frame found on one side only would leave the window half old: leave it whole
+    columns = np.flatnonzero(upright.any(axis=0))  # a head trim wider than the window stops at its jambs,
+    lines = np.flatnonzero(upright.any(axis=1))     # and a roof's flashing below its sill is no bar of it
+    across[:, :max(columns[0] - widest, 0)] = across[:, columns[-1] + widest + 1:] = False
+    across[:max(lines[0] - widest // 2, 0)] = across[lines[-1] + widest // 2 + 1:] = False
+    return _fitted(lab, upright, across, window > 0, profile, wall)
 
 
 def _bars(lab: np.ndarray, near: np.ndarray, widest: int, wall: np.ndarray | None) -> np.ndarray:
@@ -154,15 +219,113 @@ def _bars(lab: np.ndarray, near: np.ndarray, widest: int, wall: np.ndarray | Non
     return bars
 
 
-def _closed(upright: np.ndarray, across: np.ndarray) -> bool:
-    """Whether the bars found close a frame: the outermost upright bars lie apart by most of the width the
-    horizontal bars run, and the outermost horizontal bars by most of the height the upright ones run."""
-    if not (upright.any() and across.any()):
-        return False
-    columns, rows = np.flatnonzero(upright.any(axis=0)), np.flatnonzero(across.any(axis=1))
-    width = np.ptp(np.flatnonzero(across.any(axis=0)))
-    height = np.ptp(np.flatnonzero(upright.any(axis=1)))
-    return np.ptp(columns) >= SPAN * width and np.ptp(rows) >= SPAN * height
+def _spans(bars: np.ndarray, lab: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """(first column, stop column, first row, stop row) of each upright bar: each run of columns with bar pixels,
+    cut where their colour (`lab`, CIELAB) steps by SPLIT (a frame and the strip of glass beside it are two bars),
+    and the rows it runs over."""
+    spans = []
+    for a, b in _runs(bars.any(axis=0)):
+        colour = np.stack([np.median(lab[bars[:, c], c], axis=0) for c in range(a, b)])
+        steps = np.flatnonzero(np.linalg.norm(np.diff(colour, axis=0), axis=-1) > SPLIT) + a + 1
+        for first, stop in zip([a, *steps.tolist()], [*steps.tolist(), b]):
+            lines = np.flatnonzero(bars[:, first:stop].any(axis=1))
+            spans.append((first, stop, int(lines[0]), int(lines[-1]) + 1))
+    return spans
+
+
+def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np.ndarray, profile: int,
+            wall: np.ndarray | None) -> np.ndarray | None:
+    """The new frame as a window maker builds it, from the bars found: a rectangle around the glass, every side
+    as wide as the narrowest side and at most `profile` px (so a casing stays the old one, around the new frame),
+    and the mullions and transoms that run across most of the glass, each straight and whole. The sides are the
+    two upright and two horizontal bars whose rectangle matches the window label (`window`) about best, and of
+    those the innermost whose four sides are of one lightness (`lab`: the crop in CIELAB) where the new frame
+    goes: a downpipe, a shutter, a pilaster or a sill's shadow beside the window is a bar too, and a label often
+    takes in the shutters. A rectangle with a pier of the `wall`'s colour down it outlines two windows, not
+    one. None when no rectangle of bars matches it."""
+    jambs, rails = _spans(upright, lab), _spans(across.T, lab.transpose(1, 0, 2))  # rails: (first row, stop row, first column, stop column)
+    gap = max(3, 2 * profile)
+    scored = [(_outline_match(left, right, top, bottom, window, gap), (right[1] - left[0]) * (bottom[1] - top[0]),
+               (left, right, top, bottom))
+              for i, left in enumerate(jambs) for right in jambs[i + 1:]
+              for k, top in enumerate(rails) for bottom in rails[k + 1:]]
+    best = max((score for score, _, _ in scored), default=0.0)
+    for _, (left, right, top, bottom) in sorted((area, sides) for score, area, sides in scored
+                                                if score >= max(MATCHED, NEAR_BEST * best)):
+        glass_left, glass_right, glass_top, glass_bottom = left[1], right[0], top[1], bottom[0]
+        width = min(profile, sorted([left[1] - left[0], right[1] - right[0], top[1] - top[0], bottom[1] - bottom[0]])[1])
+        lightness = lab[..., 0]
+        sides = [lightness[glass_top:glass_bottom, glass_left - width:glass_left],
+                 lightness[glass_top:glass_bottom, glass_right:glass_right + width],
+                 lightness[glass_top - width:glass_top, glass_left:glass_right],
+                 lightness[glass_bottom:glass_bottom + width, glass_left:glass_right]]
+        levels = [np.median(side) for side in sides]
+        if np.ptp(levels) > SAME_FRAME or \
+                (wall is not None and _crossed_by(lab[glass_top:glass_bottom, glass_left:glass_right], wall)):
+            continue
+        level = float(np.median(levels))
+        frame = np.zeros(upright.shape, bool)
+        frame[glass_top - width:glass_bottom + width, glass_left - width:glass_right + width] = True
+        frame[glass_top:glass_bottom, glass_left:glass_right] = False
+        for a, b in _inner_bars(jambs, (glass_left, glass_right), (glass_top, glass_bottom), lightness, level):
+            frame[glass_top:glass_bottom, slice(*_bar_width(a, b, width))] = True  # a mullion
+        for a, b in _inner_bars(rails, (glass_top, glass_bottom), (glass_left, glass_right), lightness.T, level):
+            frame[slice(*_bar_width(a, b, width)), glass_left:glass_right] = True  # a transom
+        return frame
+    return None
+
+
+def _crossed_by(glass: np.ndarray, wall: np.ndarray) -> bool:
+    """Whether columns of the wall's colour (CIELAB `wall`) cross the glass from top to bottom: a pier between two
+    windows, not glass."""
+    return bool(np.any(np.linalg.norm(np.median(glass, axis=0) - wall, axis=-1)[2:-2] < NOT_WALL))  # its edges
+    # blur into the frame's shadow
+
+
+def _bar_width(a: int, b: int, width: int) -> tuple[int, int]:
+    """A mullion or transom found at [a, b) as drawn: whole up to COUPLED frame widths (two coupled frames), else
+    two frame widths about its middle."""
+    if b - a <= COUPLED * width:
+        return a, b
+    centre = (a + b) // 2
+    return centre - width, centre + width
+
+
+def _inner_bars(bars, across: tuple[int, int], along: tuple[int, int], lightness: np.ndarray,
+                level: float) -> list[tuple[int, int]]:
+    """(first, stop) columns of the bars (`_spans`) inside the glass (`across` it) that run along most of it
+    (`along`) at the frame's lightness `level` (L* of `lightness`, columns across): its mullions, or its transoms,
+    bars side by side taken as one (two coupled frames); none when there are more than MOST_BARS (the slats of
+    blinds behind the glass, or of a vent)."""
+    inner = []
+    for a, b, first, stop in bars:
+        if a > across[0] and b < across[1] and \
+                min(stop, along[1]) - max(first, along[0]) >= ACROSS * (along[1] - along[0]) and \
+                abs(np.median(lightness[along[0]:along[1], a:b]) - level) <= SAME_FRAME:
+            if inner and a - inner[-1][1] <= 2:
+                inner[-1] = (inner[-1][0], b)
+            else:
+                inner.append((a, b))
+    return inner if len(inner) <= MOST_BARS else []
+
+
+def _outline_match(left, right, top, bottom, window: np.ndarray, gap: int) -> float:
+    """How well the frame of these four bars (`_spans`) outlines the window label: the intersection over union
+    of its rectangle and the label; 0 unless the glass inside lies within the label's extent and every bar runs
+    from one of its neighbours to the other, ending at most `gap` px or SHORT of its length short."""
+    x0, x1, y0, y1 = left[0], right[1], top[0], bottom[1]
+    if x1 - x0 < 6 or y1 - y0 < 6:
+        return 0.0
+    rows, columns = np.flatnonzero(window.any(axis=1)), np.flatnonzero(window.any(axis=0))
+    if top[1] < rows[0] - gap or bottom[0] > rows[-1] + gap or left[1] < columns[0] - gap or \
+            right[0] > columns[-1] + gap:
+        return 0.0  # the glass reaches beyond the label: a ledge or a sill's shadow taken for a rail
+    for first, stop, start, end in (left[2:] + (y0, y1), right[2:] + (y0, y1), top[2:] + (x0, x1),
+                                    bottom[2:] + (x0, x1)):
+        if max(first - start, end - stop) > max(gap, SHORT * (end - start)):
+            return 0.0
+    inside = window[y0:y1, x0:x1].sum()
+    return float(inside / (window.sum() + (x1 - x0) * (y1 - y0) - inside))
 
 
 def _long(bar: np.ndarray, length: float) -> np.ndarray:

@@ -15,13 +15,14 @@ import numpy as np
 import torch
 from PIL import Image
 
+from renovate_net.catalog import load_catalog
 from renovate_net.device import pick_device
 from renovate_net.errors import UserError
 from renovate_net.models.inputs import photo_inputs
 from renovate_net.models.spec import GeneratorContract
 from renovate_net.render.compositor import composite_full, with_texture
 from renovate_net.render.drawing import added_object_drawing, detail_drawing, measured_for
-from renovate_net.render.frames import lay_frames, new_frames
+from renovate_net.render.frames import frames_drawn, lay_frames, new_frames
 from renovate_net.render.guidance import edit_gate, hold_hue, lightness_ceiling, lock_colours, missing_regions
 from renovate_net.request import RenovationRequest
 from renovate_net.resize import working_size
@@ -38,6 +39,7 @@ class Rendered:
     edit_mask: np.ndarray  # HxW uint8: 0 = input pixel unchanged, alpha x 255 elsewhere
     labels: np.ndarray     # HxW uint8 facade labels used
     missing: tuple[str, ...] = ()  # re-surfacing types with (nearly) none of their region in the photo
+    notes: tuple[tuple[str, str], ...] = ()  # (type id, one line for the user): what the render left undone
 
 
 def _resized(array: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
@@ -144,6 +146,9 @@ class Renovator:
                 drawing, gate = with_texture(drawing, textured, gate, size)
             frames = None if measured is None else new_frames(image, labels, request, measured, probabilities)
         after, edit = composite_full(image, rgb, alpha, seen, gate, drawing, shadow)
+        notes = ()
         if frames is not None:
             lay_frames(image, after, edit, frames)
-        return Rendered(after, edit, labels, tuple(missing_regions(labels, request)))
+            notes = tuple((choice.type_id, note) for choice in request.choices
+                          if frames_drawn(load_catalog().type(choice.type_id)) and (note := frames.note()))
+        return Rendered(after, edit, labels, tuple(missing_regions(labels, request)), notes)

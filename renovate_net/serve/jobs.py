@@ -69,7 +69,7 @@ def render_photo(renderer: Renderer, photo: Upload, request: RenovationRequest, 
     except UserError as error:
         raise ApiError(400, str(error)) from None
     warnings = [f"{type_id}: no {catalog.type(type_id).edits} found in this photo, so it is left as it was"
-                for type_id in rendered.missing]
+                for type_id in rendered.missing] + [f"{type_id}: {note}" for type_id, note in rendered.notes]
     mask = encode(rendered.edit_mask, "PNG") if with_mask else None
     return RenderResult(encode(rendered.after, fmt), MEDIA_TYPES[fmt], mask, warnings)
 
