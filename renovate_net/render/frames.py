@@ -29,7 +29,7 @@ from renovate_net.render.safety import trusted_weight
 from renovate_net.render.surfaces import Measured, blend_in
 from renovate_net.request import Choice, RenovationRequest
 from renovate_net.simulator.canvas import exposure
-from renovate_net.simulator.scene import Scene, luminance, to_linear, to_srgb
+from renovate_net.simulator.scene import Scene, line_angle, luminance, to_linear, to_srgb
 
 REACH = 0.01         # share of the photo's long side a frame may lie beyond its window label
 MIN_AREA_M2 = 0.1    # smaller window labels are specks, not windows
@@ -42,12 +42,14 @@ NOT_WALL = 10.0      # dE a bar differs from the wall around the window
 LONG = 0.35          # share of the window's height (width) a vertical (horizontal) bar runs at least
 ALONG, MATCH = 6.0, 12.0  # dE a pixel of a bar may differ from the bar smoothed along it, and from its colour
 LIT_PERCENTILE = 70  # the frame's luminance that shows the asked colour as it is
+SLANT_DEGREES = 4.0  # a window whose horizontal edges slant more is seen in perspective: no side is guessed
 PROFILE_M = 0.1      # metres at the facade's scale: the widest new frame (frame and sash, seen from outside)
 ACROSS = 0.8         # share of the glass's height (width) a mullion (transom) runs at least
 PART = 0.2           # share of a window label each window cut from it at a pier has at least
 COUPLED = 4          # frame widths a mullion (transom) is drawn whole up to: two frames coupled side by side
 MOST_BARS = 3        # mullions (transoms) a window has at most: more are slats of blinds or a vent
 MATCHED = 0.55       # the least intersection over union of a fitted frame's rectangle and its window label
+EVEN_SIDE = 16.0      # L*: the most a side of the old frame deviates from its median where the new one goes
 SAME_FRAME = 20.0    # L*: the most the old frame's four sides differ where the new one goes
 SHORT = 0.4          # share of its side a bar of a fitted frame may end short of a corner
 NEAR_BEST = 0.85     # of the best match: rectangles as good as it, of which the innermost is the frame
@@ -176,13 +178,16 @@ def _new_frame(lab: np.ndarray, window: np.ndarray, wall: np.ndarray | None, rea
     near = cv2.dilate(window, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8)) > 0
     upright = _bars(lab, near, widest, wall)  # along the whole extent of the labels grown: a blob's rounded
     across = _bars(lab.transpose(1, 0, 2), near.T, widest, wall).T  # corners would leave the frame's own
-    if not (upright.any() and across.any()):
-        return None  # a frame found on one side only would leave the window half old: leave it whole
-    columns = np.flatnonzero(upright.any(axis=0))  # a head trim wider than the window stops at its jambs,
-    lines = np.flatnonzero(upright.any(axis=1))     # and a roof's flashing below its sill is no bar of it
-    across[:, :max(columns[0] - widest, 0)] = across[:, columns[-1] + widest + 1:] = False
-    across[:max(lines[0] - widest // 2, 0)] = across[lines[-1] + widest // 2 + 1:] = False
-    return _fitted(lab, upright, across, window > 0, profile, wall)
+    if not (upright.any() or across.any()):
+        return None
+    if upright.any():
+        columns = np.flatnonzero(upright.any(axis=0))  # a head trim wider than the window stops at its jambs,
+        lines = np.flatnonzero(upright.any(axis=1))     # and a roof's flashing below its sill is no bar of it
+        across[:, :max(columns[0] - widest, 0)] = across[:, columns[-1] + widest + 1:] = False
+        across[:max(lines[0] - widest // 2, 0)] = across[lines[-1] + widest // 2 + 1:] = False
+    slant = line_angle(lab[..., 0] / 100.0, near)  # the window's horizontal edges, seen in perspective
+    square = slant is None or abs(np.degrees(slant[0])) <= SLANT_DEGREES
+    return _fitted(lab, upright, across, window > 0, profile, wall, square)
 
 
 def _bars(lab: np.ndarray, near: np.ndarray, widest: int, wall: np.ndarray | None) -> np.ndarray:
@@ -234,16 +239,21 @@ def _spans(bars: np.ndarray, lab: np.ndarray) -> list[tuple[int, int, int, int]]
 
 
 def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np.ndarray, profile: int,
-            wall: np.ndarray | None) -> np.ndarray | None:
+            wall: np.ndarray | None, square: bool = True) -> np.ndarray | None:
     """The new frame as a window maker builds it, from the bars found: a rectangle around the glass, every side
     as wide as the narrowest side and at most `profile` px (so a casing stays the old one, around the new frame),
     and the mullions and transoms that run across most of the glass, each straight and whole. The sides are the
     two upright and two horizontal bars whose rectangle matches the window label (`window`) about best, and of
     those the innermost whose four sides are of one lightness (`lab`: the crop in CIELAB) where the new frame
     goes: a downpipe, a shutter, a pilaster or a sill's shadow beside the window is a bar too, and a label often
-    takes in the shutters. A rectangle with a pier of the `wall`'s colour down it outlines two windows, not
+    takes in the shutters. A side the scan missed is taken where the bars across it end (`_ends`), if the
+    window is seen `square` (its horizontal edges level: in perspective, its head and sill slant). A rectangle with a pier of the `wall`'s colour down it outlines two windows, not
     one. None when no rectangle of bars matches it."""
     jambs, rails = _spans(upright, lab), _spans(across.T, lab.transpose(1, 0, 2))  # rails: (first row, stop row, first column, stop column)
+    if square and len(rails) < 2:
+        rails = sorted(set(rails + _ends(jambs)))
+    if square and len(jambs) < 2:
+        jambs = sorted(set(jambs + _ends(rails)))
     gap = max(3, 2 * profile)
     scored = [(_outline_match(left, right, top, bottom, window, gap), (right[1] - left[0]) * (bottom[1] - top[0]),
                (left, right, top, bottom))
@@ -260,6 +270,8 @@ def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np
                  lightness[glass_top - width:glass_top, glass_left:glass_right],
                  lightness[glass_bottom:glass_bottom + width, glass_left:glass_right]]
         levels = [np.median(side) for side in sides]
+        if max(np.median(np.abs(side - level)) for side, level in zip(sides, levels)) > EVEN_SIDE:
+            continue  # a side across glass or wall: a window seen at a slant, or no frame there
         if np.ptp(levels) > SAME_FRAME or \
                 (wall is not None and _crossed_by(lab[glass_top:glass_bottom, glass_left:glass_right], wall)):
             continue
@@ -280,6 +292,21 @@ def _crossed_by(glass: np.ndarray, wall: np.ndarray) -> bool:
     windows, not glass."""
     return bool(np.any(np.linalg.norm(np.median(glass, axis=0) - wall, axis=-1)[2:-2] < NOT_WALL))  # its edges
     # blur into the frame's shadow
+
+
+def _ends(bars: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Bars across where each pair of these bars (`_spans`) ends, as wide as the narrower of the pair: a head or
+    a sill the scan missed (in shadow, or of the wall's colour beside it) lies where the frame's jambs stop, and
+    a jamb where its head and sill stop."""
+    ends = []
+    for i, first_bar in enumerate(bars):
+        for second_bar in bars[i + 1:]:
+            width = min(first_bar[1] - first_bar[0], second_bar[1] - second_bar[0])
+            start, stop = max(first_bar[2], second_bar[2]), min(first_bar[3], second_bar[3])
+            if stop - start > 2 * width:
+                ends += [(start, start + width, first_bar[0], second_bar[1]),
+                         (stop - width, stop, first_bar[0], second_bar[1])]
+    return ends
 
 
 def _bar_width(a: int, b: int, width: int) -> tuple[int, int]:
