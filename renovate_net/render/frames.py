@@ -38,6 +38,7 @@ UNIFORM = 4.0        # CIE76 dE: a bar's median deviation from its own colour sm
 STEP = 6.0           # dE between neighbouring columns that starts another band of a profile
 SPLIT = 15.0         # dE between neighbouring columns of bars found side by side that makes them two bars
 CONTRAST = 6.0       # dE a bar differs from what lies on both sides of it
+PIER_IN_GLASS = 12.0 # dE: a column of glass this close to the wall's colour is a pier, blurred by its narrowness
 NOT_WALL = 10.0      # dE a bar differs from the wall around the window
 LONG = 0.35          # share of the window's height (width) a vertical (horizontal) bar runs at least
 ALONG, MATCH = 6.0, 12.0  # dE a pixel of a bar may differ from the bar smoothed along it, and from its colour
@@ -47,6 +48,7 @@ PROFILE_M = 0.1      # metres at the facade's scale: the widest new frame (frame
 ACROSS = 0.8         # share of the glass's height (width) a mullion (transom) runs at least
 PART = 0.2           # share of a window label each window cut from it at a pier has at least
 COUPLED = 4          # frame widths a mullion (transom) is drawn whole up to: two frames coupled side by side
+PANE = 0.15          # share of the glass's width (height) a pane between mullions (transoms) has at least
 MOST_BARS = 3        # mullions (transoms) a window has at most: more are slats of blinds or a vent
 MATCHED = 0.55       # the least intersection over union of a fitted frame's rectangle and its window label
 EVEN_SIDE = 16.0      # L*: the most a side of the old frame deviates from its median where the new one goes
@@ -155,8 +157,8 @@ def drawn_frames(image: np.ndarray, labels: np.ndarray, choice: Choice, scene: S
 
 def _windows(label: np.ndarray, lab: np.ndarray, wall: np.ndarray | None, smallest: float) -> list[np.ndarray]:
     """The windows of one window label (uint8 mask; `lab` the crop in CIELAB): a band of windows the segmenter
-    labels as one is cut at the piers between them, columns of the `wall`'s colour down the middle of the label,
-    when each part is at least `smallest` px and PART of the label."""
+    labels as one is cut at the piers between them, columns of the `wall`'s colour down the label, into the parts
+    of at least `smallest` px and PART of the label, when there are two or more."""
     lines = np.flatnonzero(label.any(axis=1))
     trim = (lines[-1] + 1 - lines[0]) * 15 // 100
     core = lab[lines[0] + trim:lines[-1] + 1 - trim]
@@ -166,10 +168,10 @@ def _windows(label: np.ndarray, lab: np.ndarray, wall: np.ndarray | None, smalle
     cut = label.copy()
     cut[:, pier] = 0
     count, ids, stats, _ = cv2.connectedComponentsWithStats(cut, connectivity=8)
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    if count < 3 or areas.min() < max(smallest, PART * label.sum()):
+    parts = [part for part in range(1, count) if stats[part, cv2.CC_STAT_AREA] >= max(smallest, PART * label.sum())]
+    if len(parts) < 2:
         return [label]  # a curtain or a reflection of the wall's colour, not a pier between windows
-    return [(ids == part).astype(np.uint8) for part in range(1, count)]
+    return [(ids == part).astype(np.uint8) for part in parts]
 
 
 def _new_frame(lab: np.ndarray, window: np.ndarray, wall: np.ndarray | None, reach: int, widest: int,
@@ -259,7 +261,10 @@ def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np
                (left, right, top, bottom))
               for i, left in enumerate(jambs) for right in jambs[i + 1:]
               for k, top in enumerate(rails) for bottom in rails[k + 1:]]
-    best = max((score for score, _, _ in scored), default=0.0)
+    best, outline = max(((score, sides) for score, _, sides in scored), default=(0.0, None), key=lambda x: x[0])
+    if best >= MATCHED and wall is not None and \
+            _crossed_by(lab[outline[2][1]:outline[3][0], outline[0][1]:outline[1][0]], wall):
+        return None  # the label outlines two windows with a pier between: a frame of one would be half of it
     for _, (left, right, top, bottom) in sorted((area, sides) for score, area, sides in scored
                                                 if score >= max(MATCHED, NEAR_BEST * best)):
         glass_left, glass_right, glass_top, glass_bottom = left[1], right[0], top[1], bottom[0]
@@ -279,19 +284,22 @@ def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np
         frame = np.zeros(upright.shape, bool)
         frame[glass_top - width:glass_bottom + width, glass_left - width:glass_right + width] = True
         frame[glass_top:glass_bottom, glass_left:glass_right] = False
-        for a, b in _inner_bars(jambs, (glass_left, glass_right), (glass_top, glass_bottom), lightness, level):
-            frame[glass_top:glass_bottom, slice(*_bar_width(a, b, width))] = True  # a mullion
-        for a, b in _inner_bars(rails, (glass_top, glass_bottom), (glass_left, glass_right), lightness.T, level):
-            frame[slice(*_bar_width(a, b, width)), glass_left:glass_right] = True  # a transom
+        mullions = _inner_bars(jambs, (glass_left, glass_right), (glass_top, glass_bottom), lightness, level)
+        transoms = _inner_bars(rails, (glass_top, glass_bottom), (glass_left, glass_right), lightness.T, level)
+        if _sliver(mullions, glass_left, glass_right) or _sliver(transoms, glass_top, glass_bottom):
+            continue  # a side taken from the next window's mullion: a pane far narrower than the others
+        for a, b in mullions:
+            frame[glass_top:glass_bottom, slice(*_bar_width(a, b, width))] = True
+        for a, b in transoms:
+            frame[slice(*_bar_width(a, b, width)), glass_left:glass_right] = True
         return frame
     return None
 
 
 def _crossed_by(glass: np.ndarray, wall: np.ndarray) -> bool:
-    """Whether columns of the wall's colour (CIELAB `wall`) cross the glass from top to bottom: a pier between two
-    windows, not glass."""
-    return bool(np.any(np.linalg.norm(np.median(glass, axis=0) - wall, axis=-1)[2:-2] < NOT_WALL))  # its edges
-    # blur into the frame's shadow
+    """Whether columns near the wall's colour (CIELAB `wall`) cross the glass from top to bottom, away from its
+    edges (they blur into the frame): a pier between two windows, however narrow, not glass."""
+    return bool(np.any(np.linalg.norm(np.median(glass, axis=0) - wall, axis=-1)[2:-2] < PIER_IN_GLASS))
 
 
 def _ends(bars: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -307,6 +315,12 @@ def _ends(bars: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, in
                 ends += [(start, start + width, first_bar[0], second_bar[1]),
                          (stop - width, stop, first_bar[0], second_bar[1])]
     return ends
+
+
+def _sliver(bars: list[tuple[int, int]], start: int, stop: int) -> bool:
+    """Whether the mullions (transoms) `bars` leave a pane narrower than PANE of the glass from `start` to `stop`."""
+    edges = [start, *[edge for bar in bars for edge in bar], stop]
+    return min(edges[i + 1] - edges[i] for i in range(0, len(edges), 2)) < PANE * (stop - start)
 
 
 def _bar_width(a: int, b: int, width: int) -> tuple[int, int]:
