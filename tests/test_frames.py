@@ -111,3 +111,14 @@ def test_frames_are_laid_only_for_a_windows_request_and_recorded_in_the_edit_mas
     changed = (after != image).any(axis=-1)
     assert changed[frame].mean() > 0.8
     assert np.array_equal(edit > 0, changed)  # the edit mask marks exactly the pixels that changed
+
+
+def test_two_windows_under_one_label_get_a_frame_each_and_the_pier_between_stays():
+    image, labels, _, _ = _window_on_a_wall()
+    image[60:180, 150:170] = image[60:180, 60:80]  # a pier of the wall's own colour between two windows
+    image[60:180, 144:150] = image[60:180, 170:176] = (238, 238, 232)  # each window's jamb beside the pier
+    choice = parse_request(["windows"], ["windows=alu-anthracite"]).choices[0]
+    frames = drawn_frames(image, labels, choice, analyse(image, labels), px_per_m=60.0)
+    assert (frames.framed, frames.windows) == (2, 2)
+    assert not frames.cover[:, 151:169].any(), "the pier is wall, not a frame"
+    assert (frames.cover[70:170, 145:149] > 0.99).all() and (frames.cover[70:170, 171:175] > 0.99).all()
