@@ -52,6 +52,7 @@ PANE = 0.15          # share of the glass's width (height) a pane between mullio
 MOST_BARS = 3        # mullions (transoms) a window has at most: more are slats of blinds or a vent
 MATCHED = 0.55       # the least intersection over union of a fitted frame's rectangle and its window label
 EVEN_SIDE = 16.0      # L*: the most a side of the old frame deviates from its median where the new one goes
+OFF_GLASS = 10.0     # L*: the least an old frame differs from the glass it holds
 SAME_FRAME = 20.0    # L*: the most the old frame's four sides differ where the new one goes
 SHORT = 0.4          # share of its side a bar of a fitted frame may end short of a corner
 NEAR_BEST = 0.85     # of the best match: rectangles as good as it, of which the innermost is the frame
@@ -277,9 +278,10 @@ def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np
         levels = [np.median(side) for side in sides]
         if max(np.median(np.abs(side - level)) for side, level in zip(sides, levels)) > EVEN_SIDE:
             continue  # a side across glass or wall: a window seen at a slant, or no frame there
-        if np.ptp(levels) > SAME_FRAME or \
-                (wall is not None and _crossed_by(lab[glass_top:glass_bottom, glass_left:glass_right], wall)):
-            continue
+        glass = lab[glass_top:glass_bottom, glass_left:glass_right]
+        if np.ptp(levels) > SAME_FRAME or abs(float(np.median(levels)) - np.median(glass[..., 0])) < OFF_GLASS or \
+                (wall is not None and _crossed_by(glass, wall)):
+            continue  # sides unlike each other, like what they enclose (a shutter's panel), or around a pier
         level = float(np.median(levels))
         frame = np.zeros(upright.shape, bool)
         frame[glass_top - width:glass_bottom + width, glass_left - width:glass_right + width] = True
