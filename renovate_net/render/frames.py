@@ -258,7 +258,10 @@ def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np
     if square and len(jambs) < 2:
         jambs = sorted(set(jambs + _ends(rails)))
     gap = max(3, 2 * profile)
-    scored = [(_outline_match(left, right, top, bottom, window, gap), (right[1] - left[0]) * (bottom[1] - top[0]),
+    label = _Label.of(window)
+    jambs = [bar for bar in jambs if bar[1] >= label.columns[0] - gap and bar[0] <= label.columns[1] + gap]
+    rails = [bar for bar in rails if bar[1] >= label.rows[0] - gap and bar[0] <= label.rows[1] + gap]
+    scored = [(_outline_match(left, right, top, bottom, label, gap), (right[1] - left[0]) * (bottom[1] - top[0]),
                (left, right, top, bottom))
               for i, left in enumerate(jambs) for right in jambs[i + 1:]
               for k, top in enumerate(rails) for bottom in rails[k + 1:]]
@@ -352,23 +355,42 @@ def _inner_bars(bars, across: tuple[int, int], along: tuple[int, int], lightness
     return inner if len(inner) <= MOST_BARS else []
 
 
-def _outline_match(left, right, top, bottom, window: np.ndarray, gap: int) -> float:
-    """How well the frame of these four bars (`_spans`) outlines the window label: the intersection over union
+@dataclass(frozen=True)
+class _Label:
+    """A window label made ready to score outlines against: its pixel count, extent and summed-area table."""
+    area: int
+    rows: tuple[int, int]     # first and last row
+    columns: tuple[int, int]  # first and last column
+    table: np.ndarray         # cv2.integral of the mask
+
+    @classmethod
+    def of(cls, window: np.ndarray) -> "_Label":
+        rows, columns = np.flatnonzero(window.any(axis=1)), np.flatnonzero(window.any(axis=0))
+        return cls(int(window.sum()), (int(rows[0]), int(rows[-1])), (int(columns[0]), int(columns[-1])),
+                   cv2.integral(window.astype(np.uint8)))
+
+    def inside(self, x0: int, x1: int, y0: int, y1: int) -> int:
+        """Label pixels in columns x0:x1 and rows y0:y1."""
+        table = self.table
+        return int(table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0])
+
+
+def _outline_match(left, right, top, bottom, label: _Label, gap: int) -> float:
+    """How well the frame of these four bars (`_spans`) outlines the window `label`: the intersection over union
     of its rectangle and the label; 0 unless the glass inside lies within the label's extent and every bar runs
     from one of its neighbours to the other, ending at most `gap` px or SHORT of its length short."""
     x0, x1, y0, y1 = left[0], right[1], top[0], bottom[1]
     if x1 - x0 < 6 or y1 - y0 < 6:
         return 0.0
-    rows, columns = np.flatnonzero(window.any(axis=1)), np.flatnonzero(window.any(axis=0))
-    if top[1] < rows[0] - gap or bottom[0] > rows[-1] + gap or left[1] < columns[0] - gap or \
-            right[0] > columns[-1] + gap:
+    if top[1] < label.rows[0] - gap or bottom[0] > label.rows[1] + gap or left[1] < label.columns[0] - gap or \
+            right[0] > label.columns[1] + gap:
         return 0.0  # the glass reaches beyond the label: a ledge or a sill's shadow taken for a rail
     for first, stop, start, end in (left[2:] + (y0, y1), right[2:] + (y0, y1), top[2:] + (x0, x1),
                                     bottom[2:] + (x0, x1)):
         if max(first - start, end - stop) > max(gap, SHORT * (end - start)):
             return 0.0
-    inside = window[y0:y1, x0:x1].sum()
-    return float(inside / (window.sum() + (x1 - x0) * (y1 - y0) - inside))
+    inside = label.inside(x0, x1, y0, y1)
+    return inside / (label.area + (x1 - x0) * (y1 - y0) - inside)
 
 
 def _long(bar: np.ndarray, length: float) -> np.ndarray:
