@@ -79,6 +79,8 @@ def test_render_in_the_browser(browser, base_url, recording, tmp_path):
     page.click("#render")
     page.wait_for_selector("#download:not([hidden])", timeout=60_000)
     assert recording.requests[-1].describe() == "facade-insulation=render-white #E8E4DA, windows=alu-black"
+    warnings = page.inner_text("#warnings")  # the example's windows are too small to fit new frames to: the
+    assert "frame clear enough" in warnings and not warnings.startswith("windows:")  # note, in the page's words
 
     width = Image.open(EXAMPLE).size[0]
     assert page.eval_on_selector("#after", "image => image.naturalWidth") == width

@@ -54,3 +54,13 @@ def test_the_page_knows_the_server_upload_limit():
     script = (STATIC / "app.js").read_text(encoding="utf-8")
     limit = re.search(r"MAX_UPLOAD_BYTES = ([\d_]+)", script).group(1)
     assert int(limit.replace("_", "")) == MAX_UPLOAD_BYTES
+
+
+def test_the_page_translates_what_render_says_of_windows_that_keep_their_frames():
+    from renovate_net.render.frames import NewFrames
+
+    script = (STATIC / "app.js").read_text(encoding="utf-8")
+    for framed, pattern in ((1, r"(\d+) of (\d+) windows show no frame clear enough"),
+                            (0, r"no window shows a frame clear enough")):
+        assert pattern in script
+        assert re.match(pattern, NewFrames(None, None, framed, 3).note()), framed

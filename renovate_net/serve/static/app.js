@@ -154,9 +154,17 @@ async function showFailure(xhr) {
 function showWarnings(warnings) {
   const box = $("warnings");
   const lines = warnings.map((line) => {
+    const entry = (id) => state.catalog.find((type) => type.id === id);
     const missing = /^([a-z-]+): no (\w+) found in this photo/.exec(line);
-    const entry = missing && state.catalog.find((type) => type.id === missing[1]);
-    return entry ? state.tr.t("missingRegion", { type: state.tr.type(entry), region: state.tr.region(missing[2]) }) : line;
+    if (missing && entry(missing[1])) {
+      return state.tr.t("missingRegion", { type: state.tr.type(entry(missing[1])), region: state.tr.region(missing[2]) });
+    }
+    const someKept = /^([a-z-]+): (\d+) of (\d+) windows show no frame clear enough/.exec(line);
+    if (someKept && entry(someKept[1])) {
+      return state.tr.t("windowsKept", { type: state.tr.type(entry(someKept[1])), kept: someKept[2], total: someKept[3] });
+    }
+    const allKept = /^([a-z-]+): no window shows a frame clear enough/.exec(line);
+    return allKept && entry(allKept[1]) ? state.tr.t("windowsNone", { type: state.tr.type(entry(allKept[1])) }) : line;
   });
   box.replaceChildren(...lines.map((line) => Object.assign(document.createElement("p"), { textContent: line })));
   box.hidden = lines.length === 0;
