@@ -134,61 +134,89 @@ def _spans(bars: np.ndarray, lab: np.ndarray) -> list[tuple[int, int, int, int]]
 def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np.ndarray, profile: int,
             wall: np.ndarray | None, square: bool = True) -> np.ndarray | None:
     """The new frame as a window maker builds it, from the bars found: a rectangle around the glass, every side
-    as wide as the narrowest side and at most `profile` px (so a casing stays the old one, around the new frame),
-    and the mullions and transoms that run across most of the glass, each straight and whole. The sides are the
-    two upright and two horizontal bars whose rectangle matches the window label (`window`) about best, and of
-    those the innermost whose four sides are of one lightness (`lab`: the crop in CIELAB) where the new frame
-    goes: a downpipe, a shutter, a pilaster or a sill's shadow beside the window is a bar too, and a label often
-    takes in the shutters. A side the scan missed is taken where the bars across it end (`_ends`), if the
-    window is seen `square` (its horizontal edges level: in perspective, its head and sill slant). A rectangle with a pier of the `wall`'s colour down it outlines two windows, not
-    one. None when no rectangle of bars matches it."""
-    jambs, rails = _spans(upright, lab), _spans(across.T, lab.transpose(1, 0, 2))  # rails: (first row, stop row, first column, stop column)
+    as wide as the second narrowest side and at most `profile` px (so a casing stays the old one, around the new
+    frame), and the mullions and transoms that run across most of the glass, each straight and whole (`_drawn`).
+    The sides are the two upright and two horizontal bars whose rectangle matches the window label (`window`)
+    about best (`_outlines`), and of those the innermost whose sides are an old frame's (`_frame_level`): a
+    downpipe, a shutter, a pilaster or a sill's shadow beside the window is a bar too, and a label often takes in
+    the shutters. A side the scan missed is taken where the bars across it end (`_ends`), if the window is seen
+    `square` (in perspective its head and sill slant). When the best outline has a pier of the `wall`'s colour
+    down it, the label is two windows and none is fitted."""
+    jambs = _spans(upright, lab)
+    rails = _spans(across.T, lab.transpose(1, 0, 2))  # (first row, stop row, first column, stop column)
     if square and len(rails) < 2:
         rails = sorted(set(rails + _ends(jambs)))
     if square and len(jambs) < 2:
         jambs = sorted(set(jambs + _ends(rails)))
     gap = max(3, 2 * profile)
-    label = _Label.of(window)
+    outlines = _outlines(jambs, rails, _Label.of(window), gap)
+    if not outlines:
+        return None
+    best = outlines[0][1]
+    if wall is not None and _crossed_by(lab[best[2][1]:best[3][0], best[0][1]:best[1][0]], wall):
+        return None  # the label outlines two windows with a pier between: a frame of one would be half of it
+    for _, (left, right, top, bottom) in sorted(outlines):
+        glass = (left[1], right[0], top[1], bottom[0])  # its left, right, top and bottom edges
+        width = min(profile, sorted(bar[1] - bar[0] for bar in (left, right, top, bottom))[1])
+        level = _frame_level(lab, glass, width, wall)
+        if level is not None:
+            frame = _drawn(lab[..., 0], glass, width, jambs, rails, level)
+            if frame is not None:
+                return frame
+    return None
+
+
+def _outlines(jambs, rails, label: "_Label", gap: int) -> list[tuple[int, tuple]]:
+    """(area, (left, right, top, bottom)) of the rectangles of bars (`_spans`) that outline the `label` nearly as
+    well as the best one does (`_outline_match`), the best first; none below MATCHED."""
     jambs = [bar for bar in jambs if bar[1] >= label.columns[0] - gap and bar[0] <= label.columns[1] + gap]
     rails = [bar for bar in rails if bar[1] >= label.rows[0] - gap and bar[0] <= label.rows[1] + gap]
-    scored = [(_outline_match(left, right, top, bottom, label, gap), (right[1] - left[0]) * (bottom[1] - top[0]),
-               (left, right, top, bottom))
-              for i, left in enumerate(jambs) for right in jambs[i + 1:]
-              for k, top in enumerate(rails) for bottom in rails[k + 1:]]
-    best, outline = max(((score, sides) for score, _, sides in scored), default=(0.0, None), key=lambda x: x[0])
-    if best >= MATCHED and wall is not None and \
-            _crossed_by(lab[outline[2][1]:outline[3][0], outline[0][1]:outline[1][0]], wall):
-        return None  # the label outlines two windows with a pier between: a frame of one would be half of it
-    for _, (left, right, top, bottom) in sorted((area, sides) for score, area, sides in scored
-                                                if score >= max(MATCHED, NEAR_BEST * best)):
-        glass_left, glass_right, glass_top, glass_bottom = left[1], right[0], top[1], bottom[0]
-        width = min(profile, sorted([left[1] - left[0], right[1] - right[0], top[1] - top[0], bottom[1] - bottom[0]])[1])
-        lightness = lab[..., 0]
-        sides = [lightness[glass_top:glass_bottom, glass_left - width:glass_left],
-                 lightness[glass_top:glass_bottom, glass_right:glass_right + width],
-                 lightness[glass_top - width:glass_top, glass_left:glass_right],
-                 lightness[glass_bottom:glass_bottom + width, glass_left:glass_right]]
-        levels = [np.median(side) for side in sides]
-        if max(np.median(np.abs(side - level)) for side, level in zip(sides, levels)) > EVEN_SIDE:
-            continue  # a side across glass or wall: a window seen at a slant, or no frame there
-        glass = lab[glass_top:glass_bottom, glass_left:glass_right]
-        if np.ptp(levels) > SAME_FRAME or abs(float(np.median(levels)) - np.median(glass[..., 0])) < OFF_GLASS or \
-                (wall is not None and _crossed_by(glass, wall)):
-            continue  # sides unlike each other, like what they enclose (a shutter's panel), or around a pier
-        level = float(np.median(levels))
-        frame = np.zeros(upright.shape, bool)
-        frame[glass_top - width:glass_bottom + width, glass_left - width:glass_right + width] = True
-        frame[glass_top:glass_bottom, glass_left:glass_right] = False
-        mullions = _inner_bars(jambs, (glass_left, glass_right), (glass_top, glass_bottom), lightness, level)
-        transoms = _inner_bars(rails, (glass_top, glass_bottom), (glass_left, glass_right), lightness.T, level)
-        if _sliver(mullions, glass_left, glass_right) or _sliver(transoms, glass_top, glass_bottom):
-            continue  # a side taken from the next window's mullion: a pane far narrower than the others
-        for a, b in mullions:
-            frame[glass_top:glass_bottom, slice(*_bar_width(a, b, width))] = True
-        for a, b in transoms:
-            frame[slice(*_bar_width(a, b, width)), glass_left:glass_right] = True
-        return frame
-    return None
+    scored = sorted(((_outline_match(left, right, top, bottom, label, gap),
+                      (right[1] - left[0]) * (bottom[1] - top[0]), (left, right, top, bottom))
+                     for i, left in enumerate(jambs) for right in jambs[i + 1:]
+                     for k, top in enumerate(rails) for bottom in rails[k + 1:]), key=lambda found: -found[0])
+    if not scored or scored[0][0] < MATCHED:
+        return []
+    return [(area, sides) for score, area, sides in scored if score >= NEAR_BEST * scored[0][0]]
+
+
+def _frame_level(lab: np.ndarray, glass: tuple[int, int, int, int], width: int,
+                 wall: np.ndarray | None) -> float | None:
+    """The old frame's lightness (L*) on the `width` px around the `glass` (left, right, top, bottom edges),
+    None unless its four sides are even, of one lightness and unlike the glass, and no pier crosses the glass."""
+    left, right, top, bottom = glass
+    lightness = lab[..., 0]
+    sides = [lightness[top:bottom, left - width:left], lightness[top:bottom, right:right + width],
+             lightness[top - width:top, left:right], lightness[bottom:bottom + width, left:right]]
+    levels = [float(np.median(side)) for side in sides]
+    if max(np.median(np.abs(side - level)) for side, level in zip(sides, levels)) > EVEN_SIDE:
+        return None  # a side across glass or wall: a window seen at a slant, or no frame there
+    inside = lab[top:bottom, left:right]
+    level = float(np.median(levels))
+    if np.ptp(levels) > SAME_FRAME or abs(level - np.median(inside[..., 0])) < OFF_GLASS or \
+            (wall is not None and _crossed_by(inside, wall)):
+        return None  # sides unlike each other, like what they enclose (a shutter's panel), or around a pier
+    return level
+
+
+def _drawn(lightness: np.ndarray, glass: tuple[int, int, int, int], width: int, jambs, rails,
+           level: float) -> np.ndarray | None:
+    """The new frame's mask: `width` px around the `glass` (left, right, top, bottom edges), and the mullions and
+    transoms among the bars (`_spans`) at the old frame's lightness `level`; None when they leave a pane far
+    narrower than the others (a side taken from the next window's mullion)."""
+    left, right, top, bottom = glass
+    mullions = _inner_bars(jambs, (left, right), (top, bottom), lightness, level)
+    transoms = _inner_bars(rails, (top, bottom), (left, right), lightness.T, level)
+    if _sliver(mullions, left, right) or _sliver(transoms, top, bottom):
+        return None
+    frame = np.zeros(lightness.shape, bool)
+    frame[top - width:bottom + width, left - width:right + width] = True
+    frame[top:bottom, left:right] = False
+    for a, b in mullions:
+        frame[top:bottom, slice(*_bar_width(a, b, width))] = True
+    for a, b in transoms:
+        frame[slice(*_bar_width(a, b, width)), left:right] = True
+    return frame
 
 
 def _crossed_by(glass: np.ndarray, wall: np.ndarray) -> bool:

@@ -62,9 +62,9 @@ def window_reach(shape: tuple[int, ...]) -> int:
 
 def new_frames(image: np.ndarray, labels: np.ndarray, request: RenovationRequest, measured: Measured,
                probabilities: np.ndarray | None = None) -> NewFrames | None:
-    """The request's new windows (`drawn_frames`), None when it asks for none; `measured` is the photo measured (`surfaces.measure`). With the segmenter's `probabilities`, only
-    windows it is sure of get new frames (render safety, each window whole or not at all), up to `window_reach`
-    beyond their labels."""
+    """The request's new windows (`drawn_frames`), None when it asks for none; `measured` is the photo measured
+    (`surfaces.measure`). With the segmenter's `probabilities`, only windows it is sure of get new frames (render
+    safety, each window whole or not at all), up to `window_reach` beyond their labels."""
     catalog = load_catalog()
     choice = next((c for c in request.choices if frames_drawn(catalog.type(c.type_id))), None)
     if choice is None:
@@ -91,9 +91,9 @@ def lay_frames(image: np.ndarray, after: np.ndarray, edit: np.ndarray, frames: N
 def drawn_frames(image: np.ndarray, labels: np.ndarray, choice: Choice, scene: Scene, px_per_m: float,
                  trust: np.ndarray | None = None) -> NewFrames:
     """The photo with every window's new frame in the chosen colour, how much of each pixel the new frame covers
-    (0 on glass, wall and everything else), and how many of the windows got one. `scene` is
-    the photo measured (its light), `px_per_m` its scale at the photo's own size; `trust` (HxW in [0, 1], render
-    safety's for the window labels) scales each window's frame by how surely its label is a window."""
+    (0 on glass, wall and everything else), and how many of the windows got one. `scene` is the photo measured
+    (its light), `px_per_m` its scale at the photo's own size; `trust` (HxW in [0, 1], render safety's for the
+    window labels) scales each window's frame by how surely its label is a window."""
     drawn = image.copy()
     cover = np.zeros(labels.shape, np.float32)
     count, ids, stats, _ = cv2.connectedComponentsWithStats((labels == LABEL_ID["window"]).astype(np.uint8),
