@@ -55,7 +55,7 @@ def test_the_frame_takes_the_new_colour_and_the_glass_and_wall_stay_bit_exact():
     choice = parse_request(["windows"], ["windows=alu-anthracite"]).choices[0]
     frames = drawn_frames(image, labels, choice, scene, px_per_m=60.0)
     drawn, cover = frames.drawn, frames.cover
-    assert (frames.framed, frames.windows) == (1, 1) and frames.note() is None
+    assert (frames.framed, frames.windows, frames.type_id) == (1, 1, "windows") and frames.note() is None
     inner = cv2.erode(frame.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # away from the anti-aliased edges
     assert (cover[inner] > 0.99).mean() > 0.9, "most of the frame, beyond the blobby label too, is re-coloured"
     lab = srgb_to_lab(drawn[inner].astype(np.float64) / 255.0)

@@ -63,4 +63,4 @@ def test_the_page_translates_what_render_says_of_windows_that_keep_their_frames(
     for framed, pattern in ((1, r"(\d+) of (\d+) windows show no frame clear enough"),
                             (0, r"no window shows a frame clear enough")):
         assert pattern in script
-        assert re.match(pattern, NewFrames(None, None, framed, 3).note()), framed
+        assert re.match(pattern, NewFrames(None, None, framed, 3, "windows").note()), framed

@@ -37,6 +37,7 @@ class NewFrames:
     cover: np.ndarray  # HxW float32: how much of each pixel a new frame covers
     framed: int        # windows that got a new frame
     windows: int       # windows the render was sure of
+    type_id: str       # the requested type they are drawn for
 
     def note(self) -> str | None:
         """One line for the user when windows keep their old frames, else None."""
@@ -50,8 +51,8 @@ class NewFrames:
 
 
 def frames_drawn(kind: RenovationType) -> bool:
-    """Whether render draws this type's new windows itself (the photo's frames re-coloured), the generator
-    leaving windows alone."""
+    """Whether render draws this type's new windows itself (a new frame fitted to each window's own), the
+    generator leaving windows alone."""
     return kind.edits == "window" and kind.detail_drawn
 
 
@@ -126,7 +127,7 @@ def drawn_frames(image: np.ndarray, labels: np.ndarray, choice: Choice, scene: S
             if frame is not None:
                 _recolour(image, drawn, cover, (rows, cols), frame, colour, sure)
                 framed += 1
-    return NewFrames(drawn, cover, framed, windows)
+    return NewFrames(drawn, cover, framed, windows, choice.type_id)
 
 
 def _recolour(image: np.ndarray, drawn: np.ndarray, cover: np.ndarray, box: tuple[slice, slice],

@@ -15,14 +15,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from renovate_net.catalog import load_catalog
 from renovate_net.device import pick_device
 from renovate_net.errors import UserError
 from renovate_net.models.inputs import photo_inputs
 from renovate_net.models.spec import GeneratorContract
 from renovate_net.render.compositor import composite_full, with_texture
 from renovate_net.render.drawing import added_object_drawing, detail_drawing, measured_for
-from renovate_net.render.frames import frames_drawn, lay_frames, new_frames
+from renovate_net.render.frames import lay_frames, new_frames
 from renovate_net.render.guidance import edit_gate, hold_hue, lightness_ceiling, lock_colours, missing_regions
 from renovate_net.request import RenovationRequest
 from renovate_net.resize import working_size
@@ -149,6 +148,5 @@ class Renovator:
         notes = ()
         if frames is not None:
             lay_frames(image, after, edit, frames)
-            notes = tuple((choice.type_id, note) for choice in request.choices
-                          if frames_drawn(load_catalog().type(choice.type_id)) and (note := frames.note()))
+            notes = ((frames.type_id, note),) if (note := frames.note()) else ()
         return Rendered(after, edit, labels, tuple(missing_regions(labels, request)), notes)
