@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from renovate_net.simulator.scene import line_angle
+from renovate_net.simulator.scene import line_angle, runs
 
 UNIFORM = 4.0        # CIE76 dE: a bar's median deviation from its own colour smoothed along it
 STEP = 6.0           # dE between neighbouring columns that starts another band of a profile
@@ -98,7 +98,7 @@ def _bars(lab: np.ndarray, near: np.ndarray, widest: int, wall: np.ndarray | Non
     if wall is not None:
         uniform &= np.linalg.norm(colour - wall, axis=-1) > NOT_WALL
     step = np.concatenate([[False], np.linalg.norm(np.diff(colour, axis=0), axis=-1) > STEP])
-    for first, last in _runs(uniform):
+    for first, last in runs(uniform):
         cuts = [first, *np.flatnonzero(step[first + 1:last]) + first + 1, last]
         for i in range(len(cuts) - 1):  # a bar may be a few bands of one profile: any short run of them
             for j in range(i + 1, len(cuts)):
@@ -122,7 +122,7 @@ def _spans(bars: np.ndarray, lab: np.ndarray) -> list[tuple[int, int, int, int]]
     cut where their colour (`lab`, CIELAB) steps by SPLIT (a frame and the strip of glass beside it are two bars),
     and the rows it runs over."""
     spans = []
-    for a, b in _runs(bars.any(axis=0)):
+    for a, b in runs(bars.any(axis=0)):
         colour = np.stack([np.median(lab[bars[:, c], c], axis=0) for c in range(a, b)])
         steps = np.flatnonzero(np.linalg.norm(np.diff(colour, axis=0), axis=-1) > SPLIT) + a + 1
         for first, stop in zip([a, *steps.tolist()], [*steps.tolist(), b]):
@@ -132,7 +132,7 @@ def _spans(bars: np.ndarray, lab: np.ndarray) -> list[tuple[int, int, int, int]]
 
 
 def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np.ndarray, profile: int,
-            wall: np.ndarray | None, square: bool = True) -> np.ndarray | None:
+            wall: np.ndarray | None, square: bool) -> np.ndarray | None:
     """The new frame as a window maker builds it, from the bars found: a rectangle around the glass, every side
     as wide as the second narrowest side and at most `profile` px (so a casing stays the old one, around the new
     frame), and the mullions and transoms that run across most of the glass, each straight and whole (`_drawn`).
@@ -318,9 +318,3 @@ def _long(bar: np.ndarray, length: float) -> np.ndarray:
     keep = stats[:, cv2.CC_STAT_HEIGHT] >= length
     keep[0] = False
     return keep[ids]
-
-
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) of each run of True."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from renovate_net.simulator.geometry import Grid, erode_m
+from renovate_net.simulator.scene import runs
 
 PANEL_LONG, PANEL_SHORT, GAP = 1.72, 1.13, 0.02   # metres: a 400 W module, and the clamp gap between two
 MARGIN = 0.25          # metres kept free from every roof edge and obstacle
@@ -108,9 +109,8 @@ def _block(fits: np.ndarray, max_rows: int) -> tuple[tuple[int, int], ...]:
 
 def _longest(row: np.ndarray) -> tuple[int, int]:
     """(start, length) of the longest run of True in a boolean row."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(np.int8), [0]])))
-    starts, ends = edges[::2], edges[1::2]
-    if starts.size == 0:
+    found = runs(row)
+    if not found:
         return 0, 0
-    best = int(np.argmax(ends - starts))
-    return int(starts[best]), int(ends[best] - starts[best])
+    start, stop = max(found, key=lambda run: run[1] - run[0])  # the first of equally long runs, as argmax
+    return start, stop - start

@@ -13,7 +13,7 @@ from renovate_net.catalog import Material
 from renovate_net.simulator import textures
 from renovate_net.simulator.canvas import Canvas, RegionMissing, feather, relight
 from renovate_net.simulator.scene import (Scene, bbox, channel_extremes, components, facade_coords, ground_coords,
-                                         shading, soft_colour)
+                                         runs, shading, soft_colour)
 from renovate_net.request import Choice
 
 ROOF_FORESHORTENING = 0.6  # a pitched roof seen from the street shows its rows about this much shorter
@@ -192,8 +192,7 @@ def _thin_runs(flags: np.ndarray, widest: int) -> np.ndarray:
     """Keep only runs of True at most `widest` long: a mullion is a thin bar, a wide run is glass that
     happens to have the frame's colour."""
     out = flags.copy()
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
-    for start, stop in zip(edges[::2], edges[1::2]):
+    for start, stop in runs(flags):
         if stop - start > widest:
             out[start:stop] = False
     return out

@@ -182,6 +182,12 @@ def analyse(image: np.ndarray, labels: np.ndarray) -> Scene:
                  _light_side(linear, labels), sky_colour.astype(np.float32), noise)
 
 
+def runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in a 1-D boolean array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
 def bbox(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice]:
     """The (rows, cols) slices around a non-empty mask, grown by `pad` px and clipped to the image."""
     rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
