@@ -19,7 +19,6 @@ cropped around the edit, as JPEGs of at most 300 KB.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import time
@@ -27,7 +26,6 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from renovate_net.errors import UserError
 from renovate_net.imaging import list_photos, load_image
@@ -35,7 +33,7 @@ from renovate_net.render.pipeline import Renovator
 from renovate_net.request import parse_request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sheets import box_around  # noqa: E402  (tools/sheets.py)
+from sheets import crop_pair, write_sheet  # noqa: E402  (tools/sheets.py)
 
 TYPES = ["solar-panels", "pool", "garage"]
 SHEET_NAMES = {"solar-panels": "solar", "pool": "pool", "garage": "garage"}
@@ -49,39 +47,6 @@ def reason(error: UserError) -> str:
     """The refusal's reason: `--type T: REASON in this photo; use ...` -> REASON."""
     text = str(error).split(": ", 1)[-1]
     return text.split(" in this photo", 1)[0]
-
-
-def crop_pair(before: np.ndarray, after: np.ndarray, edit: np.ndarray) -> Image.Image:
-    """before | after around the edit (its box grown by a third, at least 48 px, 3:2), each fitted in SIDE."""
-    box = box_around(edit, grow=1 / 3, least=48, aspect=SIDE[0] / SIDE[1])
-    tiles = []
-    for image in (before, after):
-        tile = Image.fromarray(image[box])
-        tile.thumbnail(SIDE, Image.Resampling.LANCZOS)
-        tiles.append(tile)
-    pair = Image.new("RGB", (2 * tiles[0].width + 4, tiles[0].height), "white")
-    pair.paste(tiles[0], (0, 0))
-    pair.paste(tiles[1], (tiles[0].width + 4, 0))
-    return pair
-
-
-def write_sheet(pairs: list[tuple[str, Image.Image]], path: Path) -> None:
-    """The pairs in a grid with their photo names, saved as a JPEG of at most SHEET_BYTES."""
-    cell_w, cell_h = 2 * SIDE[0] + 4 + 8, SIDE[1] + 20
-    rows = -(-len(pairs) // SHEET_COLUMNS)
-    sheet = Image.new("RGB", (SHEET_COLUMNS * cell_w, max(rows, 1) * cell_h), "white")
-    draw = ImageDraw.Draw(sheet)
-    for index, (name, pair) in enumerate(pairs):
-        x, y = (index % SHEET_COLUMNS) * cell_w, (index // SHEET_COLUMNS) * cell_h
-        draw.text((x + 2, y + 3), name, fill="black")
-        sheet.paste(pair, (x, y + 18))
-    for quality in range(85, 30, -5):
-        buffer = io.BytesIO()
-        sheet.save(buffer, "JPEG", quality=quality, optimize=True)
-        if buffer.tell() <= SHEET_BYTES:
-            break
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buffer.getvalue())
 
 
 def bench(photos: list[Path], model: str | None, out: Path, places: dict) -> None:
@@ -119,14 +84,14 @@ def bench(photos: list[Path], model: str | None, out: Path, places: dict) -> Non
             line.append(f"{type_id} {shares[type_id][-1]:.1%}")
             outside[type_id] += int(((rendered.after != image).any(axis=-1) & ~edit).sum())
             if len(pairs[type_id]) < SHEET_PAIRS and edit.any():
-                pairs[type_id].append((photo.stem, crop_pair(image, rendered.after, edit)))
+                pairs[type_id].append((photo.stem, crop_pair(image, rendered.after, edit, SIDE)))
         print(f"{photo.name}: " + ", ".join(line), flush=True)
     table(photos, load, seconds, refusals, shares, outside)
     if places:
         against_places(photos, placed, places)
     for type_id in TYPES:
         sheet = Path(f"{out}_{SHEET_NAMES[type_id]}.jpg")
-        write_sheet(pairs[type_id], sheet)
+        write_sheet(pairs[type_id], sheet, SIDE, SHEET_COLUMNS, SHEET_BYTES)
         print(f"sheet: {sheet} ({len(pairs[type_id])} photos)")
 
 

@@ -11,12 +11,13 @@ fit them; then the totals. The photos are taken by name, the first COUNT (the he
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from renovate_net.imaging import list_photos, load_image
 from renovate_net.render.frames import new_frames
@@ -24,38 +25,17 @@ from renovate_net.render.segmenter import Segmenter
 from renovate_net.render.surfaces import measure
 from renovate_net.request import parse_request
 
-CROP_HEIGHT, PAD = 240, 20
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sheets import crop_pair, write_sheet  # noqa: E402  (tools/sheets.py)
+
+SIDE, COLUMNS, SHEET_BYTES = (300, 240), 3, 400_000  # one crop's box (px), pairs per row, the sheet's size
 
 
-def largest_new_window(image: np.ndarray, after: np.ndarray, cover: np.ndarray) -> np.ndarray:
-    """Before | after crop around the largest group of new frame pixels, CROP_HEIGHT px high at most."""
+def largest_new_window(cover: np.ndarray) -> np.ndarray:
+    """The largest group of new frame pixels (those within 12 px of each other taken together), as a mask."""
     grown = cv2.dilate((cover > 0).astype(np.uint8), np.ones((25, 25), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(grown)
-    x, y, w, h, _ = stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))]
-    rows = slice(max(y - PAD, 0), min(y + h + PAD, image.shape[0]))
-    cols = slice(max(x - PAD, 0), min(x + w + PAD, image.shape[1]))
-    pair = np.concatenate([image[rows, cols], np.full((rows.stop - rows.start, 6, 3), 255, np.uint8),
-                           after[rows, cols]], axis=1)
-    scale = min(1.0, CROP_HEIGHT / pair.shape[0])
-    return np.asarray(Image.fromarray(pair).resize((round(pair.shape[1] * scale), round(pair.shape[0] * scale)),
-                                                   Image.Resampling.LANCZOS))
-
-
-def sheet(crops: dict[str, np.ndarray], path: Path, columns: int = 3) -> None:
-    """The crops in a grid, each captioned with its photo's name."""
-    names = list(crops)
-    width = max(crop.shape[1] for crop in crops.values()) + 10
-    rows = [names[i:i + columns] for i in range(0, len(names), columns)]
-    heights = [max(crops[name].shape[0] for name in row) + 18 for row in rows]
-    canvas = Image.new("RGB", (columns * width, sum(heights)), "white")
-    draw = ImageDraw.Draw(canvas)
-    top = 0
-    for row, height in zip(rows, heights):
-        for column, name in enumerate(row):
-            draw.text((column * width, top + 2), name, fill="black")
-            canvas.paste(Image.fromarray(crops[name]), (column * width, top + 16))
-        top += height
-    canvas.save(path, quality=90)
+    count, ids, stats, _ = cv2.connectedComponentsWithStats(grown)
+    return (ids == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))) & (cover > 0)
 
 
 def main() -> None:
@@ -69,7 +49,7 @@ def main() -> None:
 
     segmenter = Segmenter.from_uri(args.segmenter) if args.segmenter else Segmenter.from_uri()
     request = parse_request(["windows"], [f"windows={args.material}"])
-    crops: dict[str, np.ndarray] = {}
+    pairs: list[tuple[str, Image.Image]] = []
     totals = {"photos": 0, "photos framed": 0, "windows": 0, "framed": 0}
     seconds = []
     print("| photo | windows | framed | new frame px | s |")
@@ -89,12 +69,12 @@ def main() -> None:
         totals["framed"] += frames.framed
         print(f"| {path.stem} | {frames.windows} | {frames.framed} | {pixels} | {seconds[-1]:.2f} |")
         if frames.framed:
-            crops[path.stem] = largest_new_window(image, frames.drawn, frames.cover)
+            pairs.append((path.stem, crop_pair(image, frames.drawn, largest_new_window(frames.cover), SIDE)))
     print(f"\n{totals['photos framed']} of {totals['photos']} photos with a window label got a new frame; "
           f"{totals['framed']} of {totals['windows']} windows; median {np.median(seconds):.2f} s per photo to fit "
           f"them ({args.material}).")
-    if args.sheet and crops:
-        sheet(crops, args.sheet)
+    if args.sheet and pairs:
+        write_sheet(pairs, args.sheet, SIDE, COLUMNS, SHEET_BYTES)
         print(f"sheet: {args.sheet}")
 
 
