@@ -180,7 +180,7 @@ def test_no_garage_under_the_house_s_roof():
 def test_a_garage_front_has_a_downpipe_at_its_outer_end_and_a_lamp_by_the_house():
     """On the front's plane (metres, 1 cm per pixel): a dark vertical pipe 8 cm wide 14 cm in from the outer end,
     from the foot to the coping, and a lamp on the pier beside the house at about 2 m; the wall between stays."""
-    from renovate_net.simulator.garage import COPING, LAMP, PIPE_INSET, _fittings
+    from renovate_net.simulator.garage import COPING, LAMP, PIPE_INSET, _fittings, _openings
     from renovate_net.simulator.garage_site import GarageSite
     width, height = 3.4, 2.8
     t, s = np.mgrid[0:height:0.01, 0:width:0.01].astype(np.float32)
@@ -189,10 +189,30 @@ def test_a_garage_front_has_a_downpipe_at_its_outer_end_and_a_lamp_by_the_house(
                       np.zeros((2, 2), bool))
     wall = np.full(s.shape + (3,), 0.8, np.float32)
     rgb = wall.copy()
-    _fittings(rgb, s, t, foot, foot, site, 1, 1.0, np.ones(3, np.float32))
+    _fittings(rgb, s, t, foot, foot, site, _openings(site, 1), 1.0, np.ones(3, np.float32))
     changed = np.abs(rgb - wall).max(axis=-1) > 0.05
     pipe = (np.abs(s - (width - PIPE_INSET)) < 0.03) & (t > 0.1) & (t < height - COPING - 0.05)
     assert changed[pipe].all() and rgb[pipe].mean() < 0.6
     lamp = (np.abs(s - 0.225) < 0.04) & (t > LAMP[2] + 0.02) & (t < LAMP[2] + LAMP[1] - 0.02)
     assert changed[lamp].all()
     assert not changed[(s > 0.6) & (s < 2.9)].any()  # the door's place and the wall around it are left to them
+
+
+def test_a_garage_is_built_in_the_house_s_own_siding():
+    """The house's front has horizontal siding: a dark groove every 0.2 m up. The garage's front shares the front's
+    plane, so its piers show the same grooves at the same heights (the old drawing was smooth render)."""
+    scene = street(house_width=7.0, rafter=3.0)
+    to_facade = homography(scene.camera, scene.facade)
+    wall = scene.labels == LABEL_ID["wall"]
+    ys, xs = np.nonzero(wall)
+    up = to_plane_points(to_facade, np.stack([xs, ys], 1).astype(np.float64))[:, 1]
+    groove = lambda t: (np.mod(t, 0.2) < 0.06).astype(np.float32)  # noqa: E731
+    scene.image[ys, xs] = (scene.image[ys, xs] * (1.0 - 0.45 * groove(up))[:, None]).astype(np.uint8)
+    result = simulate(scene.image, scene.labels, parse_request(["garage"]), np.random.default_rng(0))
+    ys, xs = np.nonzero(result.placement == CATALOG.type("garage").index + 1)
+    s, t = to_plane_points(to_facade, np.stack([xs, ys], 1).astype(np.float64)).T
+    corner = scene.house_width / 2
+    pier = (np.abs(np.abs(s) - corner - 0.22) < 0.12) & (t > 0.3) & (t < 1.8)  # the pier by the house, no lamp
+    assert pier.sum() > 50
+    light = result.after[ys[pier], xs[pier]].astype(np.float32).mean(axis=1)
+    assert np.corrcoef(light, groove(t[pier]))[0, 1] < -0.6  # dark where the house's grooves are

@@ -3,9 +3,10 @@
 The garage (`garage_site`) is a 3.4 m wide volume with one sectional door (2.5 x 2.15 m) or a 5.8 m one with
 two, 2.8 m high, its front flush with the house's front, against whichever end of it has room. Everything is laid
 out in metres on the front's plane and drawn through its homography at the canvas's own resolution: the walls in
-the house wall's colour and texture kind (brick-like or smooth), the doors' sections, grooves and ribs recessed
+the house's own wall, copied from the photo along the plane they share (`garage_wall`; drawn in its colour and
+texture kind where no clean piece of it shows), the doors' sections, grooves and ribs recessed
 in a shaded reveal, a downpipe and a wall lamp, and either a flat roof's aluminium coping or a lean-to roof in
-the house roof's colour sloping to the front. Bushes in front of its foot stay in front. It darkens the ground
+the house roof's colour sloping to the front. Bushes rooted in front of its foot stay in front. It darkens the ground
 where it stands: a soft contact shadow along its foot and a cast shadow on the side away from the sun.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from renovate_net.request import Choice
 from renovate_net.simulator import textures
 from renovate_net.simulator.canvas import Canvas, RegionMissing, exposure, sky_seen
 from renovate_net.simulator.garage_site import UP, GarageSite, garage_site
+from renovate_net.simulator.garage_wall import Openings, copied_wall
 from renovate_net.simulator.geometry import Camera, Plane, coverage, footprint, homography, to_image, to_plane
 from renovate_net.simulator.scene import luminance, to_linear, to_srgb
 
@@ -27,6 +29,7 @@ DOOR_W, DOOR_H, REVEAL = 2.5, 2.15, 0.12  # metres
 COPING, EAVE = 0.2, 0.3                   # the flat roof's coping band, a lean-to's overhang (metres)
 PIPE_W, PIPE_INSET = 0.08, 0.14           # the downpipe's width and its axis's distance from the outer end (m)
 LAMP = (0.11, 0.2, 1.95)                  # the wall lamp's width, height and bottom above the ground (m)
+BUSH_SHARE, ROOTED_M = 0.4, 0.15          # of its height a bush may hide; metres over its foot a bush grows from
 FITTINGS = (0.22, 0.23, 0.24)             # anthracite zinc and aluminium: coping, downpipe, lamp (sRGB)
 
 
@@ -61,7 +64,8 @@ def _crop(h: np.ndarray, s: np.ndarray, t: np.ndarray, shape: tuple[int, int]) -
 
 def _front(canvas: Canvas, site: GarageSite, choice: Choice, material: Material, doors: int,
            rng: np.random.Generator) -> None:
-    """The front wall with its doors, lit like the house's wall beside it."""
+    """The front wall with its doors: the house's own wall copied along their shared plane (`garage_wall`), else
+    drawn in the house wall's colour and texture kind, lit like the house's wall beside it."""
     scene = canvas.scene
     crop = _crop(site.h, np.array([0.0, site.width]), np.array([0.0, site.height]), scene.labels.shape)
     if crop is None:
@@ -75,28 +79,43 @@ def _front(canvas: Canvas, site: GarageSite, choice: Choice, material: Material,
     k = scene.px_per_m
     kind = "brick" if _brick_like(canvas, site.wall) else "render"
     coords = textures.SurfaceCoords(s * k, (site.height - t) * k, foot_s * k, foot_t * k)
-    rgb = textures.TEXTURES[kind](coords, colour, rng, k)
+    drawn = textures.TEXTURES[kind](coords, colour, rng, k)
+    drawn *= (1.0 - 0.15 * np.clip(1.0 - t / 0.25, 0.0, 1.0))[..., None]  # the ground's occlusion at its foot
+    drawn += rng.normal(0.0, scene.noise, drawn.shape).astype(np.float32)
+    openings = _openings(site, doors)
+    copied, copy = copied_wall(scene.image, site.wall, site.h, k, openings, s, t)
+    rgb = drawn + (copied - drawn) * copy[..., None]
     rgb *= (1.0 - 0.25 * np.clip(1.0 - (site.height - t) / 0.35, 0.0, 1.0))[..., None]  # under the roof's edge
-    rgb *= (1.0 - 0.15 * np.clip(1.0 - t / 0.25, 0.0, 1.0))[..., None]  # the ground's occlusion at its foot
-    rgb = _doors(rgb, s, t, foot_s, foot_t, site, doors, choice, material, scene, light, rng)
+    rgb = _doors(rgb, s, t, foot_s, foot_t, openings, choice, material, scene, light, rng)
     _coping(rgb, t, site, scene, light)
-    _fittings(rgb, s, t, foot_s, foot_t, site, doors, scene.light_x, exposure(scene) * light)
-    alpha *= 1.0 - _bushes_in_front(scene, rows, cols, t < 0.4 * site.height)
-    rgb = rgb + rng.normal(0.0, scene.noise, rgb.shape).astype(np.float32)
+    _fittings(rgb, s, t, foot_s, foot_t, site, openings, scene.light_x, exposure(scene) * light)
+    alpha *= 1.0 - _bushes_in_front(scene, rows, cols, t, site.height)
     canvas.paint(rows, cols, rgb, alpha)
     canvas.occupied[rows, cols] |= alpha >= 0.5
 
 
-def _bushes_in_front(scene, rows: slice, cols: slice, low: np.ndarray) -> np.ndarray:
-    """How much of each pixel of the garage's lower part a bush in front hides: the vegetation there, closed and
-    softened (a bush's outline, not the segmenter's ragged one). Higher up, plants are behind it."""
+def _openings(site: GarageSite, doors: int) -> Openings:
+    """Where the front's door openings are: `doors` of them, as wide as DOOR_W allows, with equal piers."""
+    width = min(DOOR_W, (site.width - 0.3 * (doors + 1)) / doors)
+    pier = (site.width - doors * width) / (doors + 1)
+    spans = tuple((pier + i * (width + pier), pier + i * (width + pier) + width) for i in range(doors))
+    return Openings(site.width, site.height, spans, min(DOOR_H, site.height - 0.45))
+
+
+def _bushes_in_front(scene, rows: slice, cols: slice, t: np.ndarray, height: float) -> np.ndarray:
+    """How much of each pixel of the garage's lower part (under BUSH_SHARE of its `height`; `t` metres up its front) a
+    bush in front hides: the vegetation there that grows from its foot, closed and softened (a bush's outline, not
+    the segmenter's ragged one). Higher up, or not rooted at its foot, plants are behind it."""
     k = max(scene.px_per_m, 1.0)
     leaves = scene.region("vegetation")[rows, cols].astype(np.uint8)
     size = int(0.3 * k) | 1
     leaves = cv2.morphologyEx(leaves, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
     leaves = cv2.morphologyEx(leaves, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
-    soft = cv2.GaussianBlur(leaves.astype(np.float32), (0, 0), max(0.6, 0.03 * k))
-    return np.where(low, soft, 0.0).astype(np.float32)
+    leaves &= (t < BUSH_SHARE * height).astype(np.uint8)
+    _, parts = cv2.connectedComponents(leaves)
+    rooted = np.unique(parts[(leaves > 0) & (t < ROOTED_M)])
+    leaves = np.isin(parts, rooted[rooted > 0]).astype(np.float32)
+    return cv2.GaussianBlur(leaves, (0, 0), max(0.6, 0.03 * k)) * (t < BUSH_SHARE * height)
 
 
 def _house_wall(canvas: Canvas, site: GarageSite) -> tuple[tuple[int, int, int], float]:
@@ -120,14 +139,13 @@ def _brick_like(canvas: Canvas, wall: np.ndarray) -> bool:
     return bool(detail.size and np.median(detail) > 0.035)
 
 
-def _doors(rgb, s, t, foot_s, foot_t, site: GarageSite, doors: int, choice: Choice, material: Material, scene,
+def _doors(rgb, s, t, foot_s, foot_t, openings: Openings, choice: Choice, material: Material, scene,
            light: float, rng: np.random.Generator) -> np.ndarray:
     """Sectional doors: four sections with grooves and fine ribs (oak grain if asked) in a shaded reveal."""
-    width = min(DOOR_W, (site.width - 0.3 * (doors + 1)) / doors)
-    height = min(DOOR_H, site.height - 0.45)
-    pier = (site.width - doors * width) / (doors + 1)
+    (pier, end), height = openings.doors[0], openings.door_height
+    width = end - pier
     local = s - pier
-    index = np.clip(np.floor(local / (width + pier)), 0, doors - 1)
+    index = np.clip(np.floor(local / (width + pier)), 0, len(openings.doors) - 1)
     ds = local - index * (width + pier)
     edge = np.minimum(np.minimum(ds, width - ds) / foot_s, (height - t) / foot_t)
     door = coverage(edge) * (t >= 0)
@@ -155,7 +173,7 @@ def _coping(rgb: np.ndarray, t: np.ndarray, site: GarageSite, scene, light: floa
 
 
 def _fittings(rgb: np.ndarray, s: np.ndarray, t: np.ndarray, foot_s: np.ndarray, foot_t: np.ndarray,
-              site: GarageSite, doors: int, light_x: float, lit: np.ndarray) -> None:
+              site: GarageSite, openings: Openings, light_x: float, lit: np.ndarray) -> None:
     """What a built garage has on its front, in anthracite zinc and aluminium: a downpipe down its outer end from
     the coping, round (lit on the sun's side), and a wall lamp on the pier beside the house, its glass at the
     bottom and a little shadow under it. `lit` is the linear light on the front (the photo's exposure)."""
@@ -166,8 +184,7 @@ def _fittings(rgb: np.ndarray, s: np.ndarray, t: np.ndarray, foot_s: np.ndarray,
     pipe = coverage(np.minimum((PIPE_W / 2 - np.abs(s - centre)) / foot_s,
                                np.minimum(t - 0.05, site.height - COPING - t) / foot_t))
     rgb += (to_srgb(metal * roundness[..., None]) - rgb) * pipe[..., None]
-    door = min(DOOR_W, (site.width - 0.3 * (doors + 1)) / doors)
-    pier = (site.width - doors * door) / (doors + 1)
+    pier = openings.doors[0][0]
     if pier < LAMP[0] + 0.1:
         return
     lamp_s, (width, height, bottom) = pier / 2, LAMP
