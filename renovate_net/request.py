@@ -49,6 +49,15 @@ class RenovationRequest:
         return ", ".join(c.describe() for c in self.choices)
 
 
+def split_request(request: RenovationRequest,
+                  catalog: Catalog | None = None) -> tuple[RenovationRequest, RenovationRequest]:
+    """(the re-surfacing types, the added objects) of a request, each in catalog order."""
+    catalog = catalog or load_catalog()
+    kinds = [catalog.type(choice.type_id).kind for choice in request.choices]
+    return (RenovationRequest(tuple(c for c, kind in zip(request.choices, kinds) if kind == "resurface")),
+            RenovationRequest(tuple(c for c, kind in zip(request.choices, kinds) if kind == "additive")))
+
+
 def _split_pair(option: str, text: str, example: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip() or not value.strip():

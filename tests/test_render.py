@@ -253,3 +253,24 @@ def test_placement_model_places_the_object_or_says_there_is_no_room(photo, place
     result = render(photo / "house.png", "--type", "pool", "--mask", photo / "sky.png", "--model", placed_model_dir)
     assert result.exit_code == 2 and result.output.startswith("error: --type pool: ") and "leave pool out" in result.output
     assert len(result.output.strip().splitlines()) == 1 and sorted(p.name for p in photo.iterdir()) == listing
+
+
+def test_objects_are_added_to_the_renovated_house(sketch_model_dir):
+    """Cladding and a garage asked together: the house is clad first, then the garage is built beside the clad
+    house, in its new bricks, not in the old wall nor clad by a network that never saw the two together."""
+    from perspective_scenes import street
+    from renovate_net.render.pipeline import Renovator
+
+    scene = street(house_width=7.0, rafter=3.0)
+    renovator = Renovator.load(str(sketch_model_dir), device="cpu", with_segmenter=False)
+    both = renovator.render(scene.image, parse_request(["facade-cladding", "garage"]), scene.labels)
+    clad = renovator.render(scene.image, parse_request(["facade-cladding"]), scene.labels)
+    garage = CATALOG.type("garage").index + 1
+    placed, _ = renovator.objects_for(clad.after, scene.labels, parse_request(["garage"]))
+    assert (placed == garage).sum() > 500
+    added = renovator.render(clad.after, parse_request(["garage"]), scene.labels)
+    assert np.array_equal(both.after, added.after)
+    alone = renovator.render(scene.image, parse_request(["garage"]), scene.labels)
+    assert not np.array_equal(both.after[placed == garage], alone.after[placed == garage])
+    changed = (both.after != scene.image).any(axis=-1)
+    assert not changed[both.edit_mask == 0].any() and changed[(clad.edit_mask > 0) | (added.edit_mask > 0)].any()

@@ -23,7 +23,7 @@ from renovate_net.render.compositor import composite_full, with_texture
 from renovate_net.render.drawing import added_object_drawing, detail_drawing, measured_for
 from renovate_net.render.frames import lay_frames, new_frames
 from renovate_net.render.guidance import edit_gate, hold_hue, lightness_ceiling, lock_colours, missing_regions
-from renovate_net.request import RenovationRequest
+from renovate_net.request import RenovationRequest, split_request
 from renovate_net.resize import working_size
 from renovate_net.simulator.scene import daylight_share, to_linear
 
@@ -114,12 +114,29 @@ class Renovator:
         """Renovate one HxWx3 uint8 photo; `labels` (HxW class ids) and their `probabilities` ([C, h, w]) come
         from the segmenter if not given (given labels without probabilities are trusted as they are),
         `placement` (HxW, where added objects stand) and `drawn` (HxWx3, the photo with them drawn) from
-        `objects_for` if the generator takes them."""
+        `objects_for` if the generator takes them.
+
+        A request that re-surfaces and adds objects, with no placement given, is rendered in two passes: the
+        re-surfacing first, then the objects added to the renovated house, so a garage is built in the new
+        render or cladding and solar panels lie on the new roof."""
         height, width = image.shape[:2]
         if labels is None:
             labels, probabilities = self.labels_for(image)
         if labels.shape != (height, width):
             raise UserError(f"labels are {labels.shape[1]}x{labels.shape[0]} but the photo is {width}x{height}")
+        resurfacing, adding = split_request(request)
+        if placement is None and resurfacing.choices and adding.choices and self.contract.uses_placement:
+            first = self._render(image, resurfacing, labels, None, None, probabilities)
+            then = self._render(first.after, adding, labels, None, None, probabilities)
+            return Rendered(then.after, np.where(then.edit_mask > 0, then.edit_mask, first.edit_mask), labels,
+                            first.missing + then.missing, first.notes + then.notes)
+        return self._render(image, request, labels, placement, drawn, probabilities)
+
+    def _render(self, image: np.ndarray, request: RenovationRequest, labels: np.ndarray,
+                placement: np.ndarray | None, drawn: np.ndarray | None,
+                probabilities: np.ndarray | None) -> Rendered:
+        """One pass of the generator over the whole request (see `render`)."""
+        height, width = image.shape[:2]
         placement, drawn = self._placement(image, labels, request, placement, drawn)
         size = working_size(width, height, self.contract.image_size, self.contract.input_multiple)
         small_labels = _resized(labels, size, Image.Resampling.NEAREST)

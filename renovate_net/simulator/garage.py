@@ -83,7 +83,7 @@ def _front(canvas: Canvas, site: GarageSite, choice: Choice, material: Material,
     drawn *= (1.0 - 0.15 * np.clip(1.0 - t / 0.25, 0.0, 1.0))[..., None]  # the ground's occlusion at its foot
     drawn += rng.normal(0.0, scene.noise, drawn.shape).astype(np.float32)
     openings = _openings(site, doors)
-    copied, copy = copied_wall(scene.image, site.wall, site.h, k, openings, s, t)
+    copied, copy = copied_wall(canvas.image, site.wall, site.h, k, openings, s, t)  # as renovated so far
     rgb = drawn + (copied - drawn) * copy[..., None]
     rgb *= (1.0 - 0.25 * np.clip(1.0 - (site.height - t) / 0.35, 0.0, 1.0))[..., None]  # under the roof's edge
     rgb = _doors(rgb, s, t, foot_s, foot_t, openings, choice, material, scene, light, rng)

@@ -21,7 +21,7 @@ from renovate_net.colour import srgb_to_lab
 from renovate_net.simulator import garage, pool, resurface, solar
 from renovate_net.simulator.canvas import Canvas, RegionMissing
 from renovate_net.simulator.scene import analyse, luminance
-from renovate_net.request import RenovationRequest, parse_request
+from renovate_net.request import RenovationRequest, parse_request, split_request
 
 __all__ = ["RegionMissing", "Simulated", "added_objects", "resurfaced", "simulate", "simulate_inverse"]
 
@@ -78,10 +78,10 @@ def added_objects(before: np.ndarray, labels: np.ndarray, request: RenovationReq
     fixed seed, so a photo always gets the same layout: `.placement` says where they stand (zeros when the
     request adds none) and `.after` shows them there. Raises RegionMissing when the photo has no room for one."""
     catalog = catalog or load_catalog()
-    added = [c for c in request.choices if catalog.type(c.type_id).kind == "additive"]
-    if not added:
+    added = split_request(request, catalog)[1]
+    if not added.choices:
         return Simulated(before, np.zeros(labels.shape, np.float32), np.zeros(labels.shape, np.uint8))
-    return simulate(before, labels, RenovationRequest(tuple(added)), np.random.default_rng(seed), catalog)
+    return simulate(before, labels, added, np.random.default_rng(seed), catalog)
 
 
 def resurfaced(before: np.ndarray, labels: np.ndarray, request: RenovationRequest, catalog: Catalog | None = None,
@@ -89,8 +89,8 @@ def resurfaced(before: np.ndarray, labels: np.ndarray, request: RenovationReques
     """The request's re-surfacing types alone (render, cladding, frames, roof, driveway) drawn with a fixed seed;
     a type whose region the photo lacks is left out, so this never raises RegionMissing."""
     catalog = catalog or load_catalog()
-    kept = tuple(c for c in request.choices if catalog.type(c.type_id).kind == "resurface")
-    return simulate(before, labels, RenovationRequest(kept), np.random.default_rng(seed), catalog, skip_missing=True)
+    return simulate(before, labels, split_request(request, catalog)[0], np.random.default_rng(seed), catalog,
+                    skip_missing=True)
 
 
 def _finish(before: np.ndarray, canvas: Canvas, placed: np.ndarray) -> Simulated:
