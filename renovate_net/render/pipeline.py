@@ -128,8 +128,9 @@ class Renovator:
         if placement is None and resurfacing.choices and adding.choices and self.contract.uses_placement:
             first = self._render(image, resurfacing, labels, None, None, probabilities)
             then = self._render(first.after, adding, labels, None, None, probabilities)
-            return Rendered(then.after, np.where(then.edit_mask > 0, then.edit_mask, first.edit_mask), labels,
-                            first.missing + then.missing, first.notes + then.notes)
+            changed = (then.after != image).any(axis=-1)  # 0 exactly where the photo's pixel is kept
+            edit = np.where(changed, np.maximum(np.maximum(first.edit_mask, then.edit_mask), 1), 0).astype(np.uint8)
+            return Rendered(then.after, edit, labels, first.missing + then.missing, first.notes + then.notes)
         return self._render(image, request, labels, placement, drawn, probabilities)
 
     def _render(self, image: np.ndarray, request: RenovationRequest, labels: np.ndarray,
