@@ -3,6 +3,7 @@ and why, how much of the photo the edit takes, the time per photo, and a sheet o
 
     flock /tmp/renovate-heavy.lock python tools/objects_bench.py --out docs/objects
     python tools/objects_bench.py --photos FOLDER --count 12 --out /tmp/objects
+    python tools/objects_bench.py --with facade-cladding --out docs/objects_clad   # objects on the renovated house
 
 Photos: the first --count (default 40: the generator's held-out photos and the next 20) of --photos sorted by name.
 Each photo is segmented once and rendered once per type with the shipped champion models (or --model), in one
@@ -49,8 +50,9 @@ def reason(error: UserError) -> str:
     return text.split(" in this photo", 1)[0]
 
 
-def bench(photos: list[Path], model: str | None, out: Path, places: dict) -> None:
-    """Render every photo once per type with one loaded model; print the table and write the sheets."""
+def bench(photos: list[Path], model: str | None, out: Path, places: dict, also: list[str]) -> None:
+    """Render every photo once per type (with the re-surfacing types `also`) with one loaded model; print the
+    table and write the sheets."""
     started = time.perf_counter()
     renovator = Renovator.load(model, device="cpu")
     load = time.perf_counter() - started
@@ -69,7 +71,7 @@ def bench(photos: list[Path], model: str | None, out: Path, places: dict) -> Non
         for type_id in TYPES:
             started = time.perf_counter()
             try:
-                rendered = renovator.render(image, parse_request([type_id]), labels=labels,
+                rendered = renovator.render(image, parse_request([type_id, *also]), labels=labels,
                                             probabilities=probabilities)
             except UserError as error:
                 rendered, refusal = None, reason(error)
@@ -137,10 +139,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("objects"), help="sheet path prefix")
     parser.add_argument("--places", type=Path, default=PLACES,
                         help="JSON of places judged by eye: {photo stem: {type: yes|no|unsure}}")
+    parser.add_argument("--with", dest="also", action="append", default=[], metavar="TYPE",
+                        help="a re-surfacing type asked with each object (repeatable), e.g. facade-cladding")
     args = parser.parse_args()
     photos = sorted(list_photos(args.photos))[:args.count]
     places = json.loads(args.places.read_text()) if args.places.exists() else {}
-    bench(photos, args.model, args.out, places)
+    bench(photos, args.model, args.out, places, args.also)
 
 
 if __name__ == "__main__":
