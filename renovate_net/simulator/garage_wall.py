@@ -5,8 +5,10 @@ the same light. Its wall is rectified onto a grid in the plane's metres (s outwa
 from the ground), and the garage's wall parts take it translated along the front, at the same height: brick
 courses, siding boards and the light's gradient carry straight across, as on a garage built in the house's
 material. The front is cut into strips (the piers, the band over each door); one shift serves as many of them as
-possible (one copied piece, no seams), the nearest clean one serves each of the others. A strip whose source is
-windows, doors, plants or out of the frame beyond HOLES of it keeps the drawn wall; smaller holes are in-painted.
+possible (one copied piece, no seams), the nearest clean one serves each of the others, never the piece beside it
+again. If any strip finds no source with at most HOLES of it windows, doors, plants or out of the frame, the whole
+front keeps the drawn wall (half copied, half drawn reads two-toned); smaller holes are in-painted. The band
+over a door may take its source lower on the wall, by whole courses, where windows leave none at its height.
 """
 from __future__ import annotations
 
@@ -51,10 +53,10 @@ def copied_wall(image: np.ndarray, house_wall: np.ndarray, h: np.ndarray, k: flo
     strips = _strips(front, step, columns, rows)
     holes = np.zeros((rows, columns), bool)
     drops = _drops(source, valid, step, max(lowest for _, _, lowest in strips))
-    for (first, last, lowest), chosen in zip(strips, _sources(valid, strips, drops)):
-        if chosen is None:
-            continue
-        drop, shift = chosen
+    sources = _sources(valid, strips, drops)
+    if any(chosen is None for chosen in sources):
+        return np.zeros(s.shape + (3,), np.float32), np.zeros(s.shape, np.float32)  # a front half copied is two-toned
+    for (first, last, lowest), (drop, shift) in zip(strips, sources):
         index = shift - np.arange(first, last) - 1  # the source column of each garage column
         texture[lowest:, first:last] = source[lowest - drop:rows - drop, index]
         weight[lowest:, first:last] = 1.0
@@ -144,9 +146,9 @@ def _sources(valid: np.ndarray, strips: list[tuple[int, int, int]],
              drops: np.ndarray) -> list[tuple[int, int] | None]:
     """For each strip, (drop, shift) or None: garage row r and column i copy source row r - drop and column
     shift - i - 1. The choice of the strip before it where that is clean here too (one piece, no seam), else the
-    one choice clean for the most strips, else its nearest clean one not yet copied (at its own height first; a
-    piece copied twice side by side shows as a repeat), else its nearest clean one, else its cleanest one with at
-    most HOLES of it to in-paint."""
+    one choice clean for the most strips, else its nearest clean one that the strip before did not copy (at its own
+    height first; a piece copied twice side by side shows as a repeat), else its cleanest such one with at most
+    HOLES of it to in-paint."""
     rows, columns = valid.shape[0], valid.shape[1]
     reach = columns + max(first for first, _, _ in strips) + 1
     scores = np.full((len(strips), drops.size, reach), -1.0)
@@ -163,24 +165,24 @@ def _sources(valid: np.ndarray, strips: list[tuple[int, int, int]],
     clean = scores >= CLEAN
     best = int(np.argmax(clean.sum(axis=0)))
     candidate = np.arange(scores.shape[1])
-    used = np.zeros((drops.size, columns + 1), bool)  # source columns copied so far, at each drop
+    used = np.zeros((drops.size, columns + 1), bool)  # source columns the strip before copied, at its drop
     chosen: list[int | None] = []
     for (first, last, _), row, score in zip(strips, clean, scores):
         previous = chosen[-1] if chosen else None
-        fresh = row & ~_overlaps(used, candidate // reach, candidate % reach - last, candidate % reach - first)
+        fresh = ~_overlaps(used, candidate // reach, candidate % reach - last, candidate % reach - first)
+        patchy = fresh & (score >= 1.0 - HOLES)
         if previous is not None and row[previous]:
             pick = previous  # the piece beside it goes on: no seam
         elif row[best]:
             pick = best
-        elif fresh.any():
-            pick = int(np.argmax(fresh))  # not a piece already copied beside it: no repeat
-        elif row.any():
-            pick = int(np.argmax(row))
-        elif score.max() >= 1.0 - HOLES:
-            pick = int(np.argmax(score))
+        elif (row & fresh).any():
+            pick = int(np.argmax(row & fresh))  # not the piece beside it again: a repeat shows
+        elif patchy.any():
+            pick = int(np.argmax(np.where(patchy, score, -1.0)))
         else:
             chosen.append(None)
             continue
+        used[:] = False
         used[pick // reach, max(pick % reach - last, 0):pick % reach - first] = True
         chosen.append(pick)
     return [None if c is None else (int(drops[c // reach]), c % reach) for c in chosen]
