@@ -126,7 +126,7 @@ def _house_wall(canvas: Canvas, site: GarageSite) -> tuple[tuple[int, int, int],
     near = np.hypot(xs - corner[0], ys - corner[1]) <= 3.0 * scene.px_per_m
     if near.sum() < 20:
         near = np.ones(xs.size, bool)
-    pixels = scene.image[ys[near], xs[near]]
+    pixels = canvas.image[ys[near], xs[near]]  # as renovated so far
     lit = np.percentile(luminance(scene.linear[site.wall]), 70)
     light = float(np.clip(np.median(luminance(scene.linear[ys[near], xs[near]])) / max(lit, 1e-3), 0.35, 1.2))
     return tuple(int(c) for c in np.median(pixels, axis=0) * 255), light
@@ -134,7 +134,7 @@ def _house_wall(canvas: Canvas, site: GarageSite) -> tuple[tuple[int, int, int],
 
 def _brick_like(canvas: Canvas, wall: np.ndarray) -> bool:
     """Whether the house wall shows a fine texture (brick) rather than smooth render."""
-    gray = canvas.scene.image.mean(axis=2)
+    gray = canvas.image.mean(axis=2)
     detail = np.abs(np.diff(gray, axis=0))[wall[1:]]
     return bool(detail.size and np.median(detail) > 0.035)
 
@@ -218,7 +218,7 @@ def _lean_to(canvas: Canvas, site: GarageSite, rng: np.random.Generator) -> None
     foot_s, foot_t = footprint(s), footprint(t)
     alpha = coverage(np.minimum(np.minimum(s, span - s) / foot_s, np.minimum(t, rise - t) / foot_t)) * valid
     roof_pixels = scene.region("roof")
-    colour = tuple(int(c) for c in np.median(scene.image[roof_pixels] * 255, axis=0)) if roof_pixels.sum() > 50 \
+    colour = tuple(int(c) for c in np.median(canvas.image[roof_pixels] * 255, axis=0)) if roof_pixels.sum() > 50 \
         else (62, 63, 66)
     k = scene.px_per_m
     tiles = textures.tiles(textures.SurfaceCoords(s * k, (rise - t) * k, foot_s * k, foot_t * k), colour, rng, k)
