@@ -216,3 +216,19 @@ def test_a_garage_is_built_in_the_house_s_own_siding():
     assert pier.sum() > 50
     light = result.after[ys[pier], xs[pier]].astype(np.float32).mean(axis=1)
     assert np.corrcoef(light, groove(t[pier]))[0, 1] < -0.6  # dark where the house's grooves are
+
+
+def test_a_garage_s_contact_shadow_starts_at_its_foot():
+    """The ground right under the garage's front is darkened: no lit line between the garage and its shadow (a
+    garage standing a few cm above the camera's ground plane left one 4 px tall on 184)."""
+    scene = street(house_width=7.0, rafter=3.0)
+    result = simulate(scene.image, scene.labels, parse_request(["garage"]), np.random.default_rng(0))
+    garage = result.placement == CATALOG.type("garage").index + 1
+    columns = np.flatnonzero(garage.sum(axis=0) > 20)
+    columns = columns[len(columns) // 4: 3 * len(columns) // 4]  # away from its ends
+    foot = np.array([np.flatnonzero(garage[:, x]).max() for x in columns])
+    under = foot + 2  # the row under its anti-aliased edge
+    below = scene.labels[under, columns] == LABEL_ID["ground"]
+    before = scene.image[under, columns].astype(float).sum(axis=1)
+    after = result.after[under, columns].astype(float).sum(axis=1)
+    assert below.mean() > 0.9 and np.median(after / before) < 0.85  # the old code: 0.98

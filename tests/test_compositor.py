@@ -48,6 +48,11 @@ def test_an_added_object_is_opaque_and_keeps_its_own_detail():
     factor = tinted[ring].astype(float) / image[ring].astype(float)
     assert np.abs(factor - factor.mean(axis=1, keepdims=True)).max() < 0.02      # every channel scaled alike
     assert np.array_equal(tinted[~ring][:, :2], image[~ring][:, :2])           # elsewhere: the tint as painted
+    # A shadow never lights the ground: brighter paint there leaves the photo (it made a glowing halo round pools).
+    lit, _ = composite_full(image, seen + 40 / 255, torch.ones(1, 12, 16), seen, shadow=ring)
+    assert np.array_equal(lit[ring], image[ring]) and (lit[~ring] > image[~ring]).any()
+    shaded, _ = composite_full(image, seen - 40 / 255, torch.ones(1, 12, 16), seen, shadow=ring)
+    assert (shaded[ring].astype(int).sum(axis=1) < image[ring].astype(int).sum(axis=1)).mean() > 0.9
 
 
 def test_inside_a_drawing_the_generator_sets_light_not_blotches():

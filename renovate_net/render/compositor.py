@@ -38,8 +38,8 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     so a pool or a paved driveway shows its own edges and texture instead of the photo's lawn or concrete under
     a colour shift, and alpha is at least the cover (the training targets' alpha there). There the generator
     only sets colour and light: its difference from drawn_seen is blurred (DRAWING_LIGHT_SIGMA).
-    Where `shadow` (HxW bool) is True, around an added object, only the change's brightness is kept, as a
-    factor on the photo's colour: an object casts a shadow there, it does not tint the ground.
+    Where `shadow` (HxW bool) is True, around an added object, only the change's darkening is kept, as a
+    factor on the photo's colour: an object casts a shadow there, it neither tints nor lights the ground.
 
     Upsampling is bilinear, a band of rows at a time, so a 12-megapixel photo never holds full-size float
     copies. Returns the after photo (uint8) and the edit mask (uint8, 0 exactly where the pixel is unchanged).
@@ -65,7 +65,8 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
             change += detail * (cover[rows, :, None] > 0)
         if shadow is not None:
             brightness = before.mean(axis=-1, keepdims=True) + 1.0
-            shaded = before * (change.mean(axis=-1, keepdims=True) / brightness)
+            darker = np.minimum(change.mean(axis=-1, keepdims=True), 0.0)  # a shadow never lights the ground
+            shaded = before * (darker / brightness)
             change = np.where(shadow[rows, :, None], shaded, change)
         mixed = before + weight[..., None] * change
         result = np.where((weight > 0)[..., None], np.clip(np.rint(mixed), 0, 255), before).astype(np.uint8)

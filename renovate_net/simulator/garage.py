@@ -231,9 +231,11 @@ def _ground_shadow(canvas: Canvas, site: GarageSite) -> None:
     cast shadow spreading on the side away from the sun."""
     scene = canvas.scene
     camera = Camera.of(scene)
-    ground = Plane(np.zeros(3), np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]))
-    h = homography(camera, ground)
     corner, outward = site.front.origin, site.front.axis_s
+    # The ground at the garage's foot (the corner's height off the camera's ground plane is a few cm either way):
+    # a shadow laid on y = 0 would leave a lit line under a garage standing a little above it.
+    ground = Plane(np.array([0.0, corner[1], 0.0]), np.array([1.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]))
+    h = homography(camera, ground)
     toward = -np.cross(outward, UP) if np.dot(np.cross(outward, UP), corner) > 0 else np.cross(outward, UP)
     reach = 1.5
     points = [corner + a * outward + b * toward for a in (-reach, site.width + reach) for b in (0.0, reach)]
