@@ -20,7 +20,7 @@ import numpy as np
 from renovate_net.simulator.eaves import WALLISH, eave_lines
 from renovate_net.simulator.geometry import Camera, Grid, Plane, homography, rectify, to_plane_points
 from renovate_net.simulator.roofpitch import UP, roof_pitch
-from renovate_net.simulator.scene import Scene, components
+from renovate_net.simulator.scene import Scene, components, line_angle, luminance
 
 MAX_RECESSION = 55.0   # degrees an eave may turn away from the image plane
 SLOPE_NOISE = 0.005    # uncertainty of a measured eave slope (about 0.3 degrees)
@@ -28,6 +28,7 @@ MIN_FACING = 0.06      # cosine of the view to the plane's normal: below it the 
 MIN_BAND = 0.75        # metres at the facade's scale: the median height of a plane's roof in the photo; a lower
                        # band is a roof seen edge-on (a low roof's fascia and tile ends), where panels read as a line
 GRID_RES = 20.0        # rectified cells per metre
+COURSED = 0.5          # share of a roof's strong near-horizontal edges along one direction: its courses show
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,24 @@ def _eave_direction(camera: Camera, slope: float, x0: float, y0: float) -> np.nd
     return direction / np.linalg.norm(direction)
 
 
+def _courses(scene: Scene, region: np.ndarray) -> tuple[float, float, float] | None:
+    """(slope, x, y): the roof's own courses (rows of tiles or slates, parallel to its eave), where they clearly run
+    one way (COURSED of the strong near-horizontal edges' weight): a direction read off many lines over the roof's
+    height, where an eave line near the horizon tilts a few pixels with a hip or a gutter and reads as a roof
+    turned 20 degrees."""
+    ys, xs = np.nonzero(region)
+    if ys.size < 200:
+        return None
+    rows, cols = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
+    gray = cv2.GaussianBlur(luminance(scene.linear[rows, cols]), (3, 3), 0.8)
+    inner = cv2.erode(region[rows, cols].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0  # not its outline
+    fit = line_angle(gray, inner)
+    if fit is None or fit[1] < COURSED:
+        return None
+    angle, _, x, y = fit
+    return float(np.tan(angle)), x + cols.start, y + rows.start
+
+
 def _region(scene: Scene, part: np.ndarray, joined: np.ndarray, slope: float, intercept: float,
             span: tuple[int, int]) -> np.ndarray:
     """The roof on this plane, seen or behind a tree (`joined`: the part with what hides it, below the part's
@@ -106,11 +125,14 @@ def _plane(scene: Scene, camera: Camera, part: np.ndarray, joined: np.ndarray, s
     x_mid = (span[0] + span[1]) / 2.0
     y_mid = slope * x_mid + intercept
     origin = camera.point(x_mid, y_mid, camera.focal / scene.px_per_m)
+    region = _region(scene, part, joined, slope, intercept, span)
     along = _eave_direction(camera, slope, x_mid, y_mid)
     if along is None:
-        return None
+        return None  # a verge or a hip, not an eave
+    courses = _courses(scene, region)
+    along_courses = None if courses is None else _eave_direction(camera, *courses)
+    along = along if along_courses is None else along_courses
     away = np.array([-along[2], 0.0, along[0]])
-    region = _region(scene, part, joined, slope, intercept, span)
     pitch = np.radians(roof_pitch(camera, region, origin, along, away, (slope, intercept), span, scene.px_per_m))
     plane = Plane(origin, along, np.cos(pitch) * away + np.sin(pitch) * UP)
     view = np.array([0.0, camera.height, 0.0]) - origin

@@ -197,7 +197,8 @@ def bbox(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice]:
 
 
 def line_angle(gray: np.ndarray, mask: np.ndarray) -> tuple[float, float, float, float] | None:
-    """Dominant near-horizontal line angle (radians) of strong edges in `mask`, with their weight and centroid."""
+    """Dominant near-horizontal line angle (radians) of strong edges in `mask`, with the share of the strong edges'
+    weight along it (how clearly the lines run one way) and their centroid."""
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
     magnitude = gx * gx + gy * gy
@@ -215,7 +216,7 @@ def line_angle(gray: np.ndarray, mask: np.ndarray) -> tuple[float, float, float,
         return None
     angle = float(np.average(angles[near], weights=weights[near]))
     ys, xs = np.nonzero(strong)
-    return np.radians(angle), float(weights[near].sum()), float(xs[near].mean()), float(ys[near].mean())
+    return np.radians(angle), float(weights[near].sum() / weights.sum()), float(xs[near].mean()), float(ys[near].mean())
 
 
 def facade_coords(scene: Scene, mask: np.ndarray, rows: slice, cols: slice) -> SurfaceCoords:
