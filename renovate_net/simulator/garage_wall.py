@@ -44,7 +44,7 @@ def copied_wall(image: np.ndarray, house_wall: np.ndarray, h: np.ndarray, k: flo
                 s: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(rgb HxWx3, weight HxW) at the garage pixels' plane coordinates (s, t): the house's wall (`house_wall`, a
     mask of `image`, float sRGB) copied along the plane `h` maps to the photo (k px per metre at the facade);
-    weight 0 where no clean source was found."""
+    weight 0 over the doors' place, and everywhere when some part of the front finds no clean source."""
     step = 1.0 / max(k, 1.0)
     rows, columns = int(np.ceil(front.height / step)), int(np.ceil(front.width / step))
     source, valid = _rectified(image, house_wall, h, k, step, rows)
