@@ -81,7 +81,6 @@ def _front(canvas: Canvas, site: GarageSite, choice: Choice, material: Material,
     coords = textures.SurfaceCoords(s * k, (site.height - t) * k, foot_s * k, foot_t * k)
     drawn = textures.TEXTURES[kind](coords, colour, rng, k)
     drawn *= (1.0 - 0.15 * np.clip(1.0 - t / 0.25, 0.0, 1.0))[..., None]  # the ground's occlusion at its foot
-    drawn += rng.normal(0.0, scene.noise, drawn.shape).astype(np.float32)
     openings = _openings(site, doors)
     copied, copy = copied_wall(canvas.image, site.wall, site.h, k, openings, s, t)  # as renovated so far
     rgb = drawn + (copied - drawn) * copy[..., None]
@@ -89,6 +88,8 @@ def _front(canvas: Canvas, site: GarageSite, choice: Choice, material: Material,
     rgb = _doors(rgb, s, t, foot_s, foot_t, openings, choice, material, scene, light, rng)
     _coping(rgb, t, site, scene, light)
     _fittings(rgb, s, t, foot_s, foot_t, site, openings, scene.light_x, exposure(scene) * light)
+    noise = rng.normal(0.0, scene.noise, rgb.shape).astype(np.float32)
+    rgb += noise * (1.0 - copy)[..., None]  # the photo's noise on what is drawn; the copied wall has its own
     alpha *= 1.0 - _bushes_in_front(scene, rows, cols, t, site.height)
     canvas.paint(rows, cols, rgb, alpha)
     canvas.occupied[rows, cols] |= alpha >= 0.5
