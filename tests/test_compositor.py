@@ -38,6 +38,14 @@ def test_an_added_object_is_opaque_and_keeps_its_own_detail():
     darker, _ = composite_full(image, drawn_seen - 30 / 255, closed, seen, drawing=drawing)
     inside = darker[footprint].astype(int) - drawn[footprint].astype(int)
     assert np.abs(inside[(drawn[footprint] > 40).all(1)] + 30).max() <= 1
+    # One that tints it teal: on an added object the network sets light, not colour (panels came out teal).
+    teal = drawn_seen + torch.tensor([-30.0, 0.0, 0.0]).view(3, 1, 1) / 255
+    tinted, _ = composite_full(image, teal, closed, seen, drawing=drawing, objects=footprint)
+    core = np.zeros_like(footprint)
+    core[20:28, 24:40] = True  # away from its edge, where the blurred light mixes with the lawn's
+    shift = tinted[core].astype(int) - drawn[core].astype(int)
+    unclipped = ((drawn[core] > 20) & (drawn[core] < 235)).all(1)
+    assert np.abs(shift[unclipped] + 10).max() <= 1  # every channel 10 darker: the tint's grey, not its hue
     # Around it, only the brightness of what the generator paints is kept: a shadow, not a blue haze.
     ring = np.zeros((48, 64), bool)
     ring[4:44, 8:56] = True

@@ -28,7 +28,8 @@ Drawing = tuple[np.ndarray, torch.Tensor, np.ndarray]
 def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, seen: torch.Tensor,
                    gate: np.ndarray | None = None,
                    drawing: Drawing | None = None,
-                   shadow: np.ndarray | None = None, band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
+                   shadow: np.ndarray | None = None, objects: np.ndarray | None = None,
+                   band: int = BAND_ROWS) -> tuple[np.ndarray, np.ndarray]:
     """Composite the generator's working-size output onto the full-size photo:
     after = photo + alpha * up(rgb - seen), with `seen` the working-size photo the generator was given
     (rgb and seen [3, h, w], alpha [1, h, w], in [0, 1]). Where `gate` (HxW bool) is False alpha is 0.
@@ -37,7 +38,10 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     Where it covers, the residual also gets the drawing's fine detail, (drawn - photo) - up(drawn_seen - seen),
     so a pool or a paved driveway shows its own edges and texture instead of the photo's lawn or concrete under
     a colour shift, and alpha is at least the cover (the training targets' alpha there). There the generator
-    only sets colour and light: its difference from drawn_seen is blurred (DRAWING_LIGHT_SIGMA).
+    only sets colour and light: its difference from drawn_seen is blurred (DRAWING_LIGHT_SIGMA), and where
+    `objects` (HxW bool: the added objects' footprint) it sets light only, not colour: a garage's render, a panel's
+    glass and a pool's water are drawn in their own colours under the photo's light, and the network's tints there
+    (panels teal, a yellow garage grey) are not the photo's.
     Where `shadow` (HxW bool) is True, around an added object, only the change's darkening is kept, as a
     factor on the photo's colour: an object casts a shadow there, it neither tints nor lights the ground.
 
@@ -49,7 +53,7 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     edit = np.zeros((height, width), np.uint8)
     drawn, drawn_seen, cover = drawing if drawing is not None else (None, None, None)
     if drawing is not None:
-        rgb = drawing_light(rgb, drawn_seen, cover)
+        rgb = drawing_light(rgb, drawn_seen, cover, objects)
     small = [rgb - seen, alpha] + ([] if drawing is None else [drawn_seen - seen])
     for rows, up in bilinear_bands(torch.cat(small), height, width, band):
         up = up.numpy()
@@ -76,9 +80,11 @@ def composite_full(image: np.ndarray, rgb: torch.Tensor, alpha: torch.Tensor, se
     return after, edit
 
 
-def drawing_light(rgb: torch.Tensor, drawn_seen: torch.Tensor, cover: np.ndarray) -> torch.Tensor:
+def drawing_light(rgb: torch.Tensor, drawn_seen: torch.Tensor, cover: np.ndarray,
+                  objects: np.ndarray | None = None) -> torch.Tensor:
     """rgb [3, h, w] with, where the full-size `cover` (HxW) covers most of a working-size pixel, drawn_seen plus
-    the generator's difference from it blurred (normalised inside the cover, so nothing outside leaks in)."""
+    the generator's difference from it blurred (normalised inside the cover, so nothing outside leaks in); where
+    the full-size `objects` (HxW bool) covers most of one, that difference's grey only (light, not colour)."""
     height, width = rgb.shape[1:]
     inside = (cv2.resize(cover.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA) > 0.5)
     if not inside.any():
@@ -87,6 +93,9 @@ def drawing_light(rgb: torch.Tensor, drawn_seen: torch.Tensor, cover: np.ndarray
     difference = (rgb - drawn_seen).permute(1, 2, 0).numpy() * weight[..., None]
     blurred = cv2.GaussianBlur(difference, (0, 0), DRAWING_LIGHT_SIGMA) / \
         (cv2.GaussianBlur(weight, (0, 0), DRAWING_LIGHT_SIGMA)[..., None] + 1e-6)
+    if objects is not None:
+        drawn_object = cv2.resize(objects.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA) > 0.5
+        blurred = np.where(drawn_object[..., None], blurred.mean(axis=-1, keepdims=True), blurred)
     followed = drawn_seen + torch.from_numpy(blurred).permute(2, 0, 1)
     return torch.where(torch.from_numpy(inside), followed, rgb)
 

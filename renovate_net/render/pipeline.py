@@ -162,7 +162,8 @@ class Renovator:
             if textured is not None:
                 drawing, gate = with_texture(drawing, textured, gate, size)
             frames = None if measured is None else new_frames(image, labels, request, measured, probabilities)
-        after, edit = composite_full(image, rgb, alpha, seen, gate, drawing, shadow)
+        after, edit = composite_full(image, rgb, alpha, seen, gate, drawing, shadow,
+                                     None if placement is None else placement > 0)
         notes = ()
         if frames is not None:
             lay_frames(image, after, edit, frames)

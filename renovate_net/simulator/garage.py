@@ -29,6 +29,7 @@ DOOR_W, DOOR_H, REVEAL = 2.5, 2.15, 0.12  # metres
 COPING, EAVE = 0.2, 0.3                   # the flat roof's coping band, a lean-to's overhang (metres)
 PIPE_W, PIPE_INSET = 0.08, 0.14           # the downpipe's width and its axis's distance from the outer end (m)
 LAMP = (0.11, 0.2, 1.95)                  # the wall lamp's width, height and bottom above the ground (m)
+PLANT_SATURATION, PLANT_DARK = 0.15, 0.3  # HSV: as saturated as leaves, or as dark as bark and deep shade
 BUSH_SHARE, ROOTED_M = 0.4, 0.15          # of its height a bush may hide; metres over its foot a bush grows from
 FITTINGS = (0.22, 0.23, 0.24)             # anthracite zinc and aluminium: coping, downpipe, lamp (sRGB)
 
@@ -105,17 +106,19 @@ def _openings(site: GarageSite, doors: int) -> Openings:
 
 def _bushes_in_front(scene, rows: slice, cols: slice, t: np.ndarray, height: float) -> np.ndarray:
     """How much of each pixel of the garage's lower part (under BUSH_SHARE of its `height`; `t` metres up its front) a
-    bush in front hides: the vegetation there that grows from its foot, closed and softened (a bush's outline, not
-    the segmenter's ragged one). Higher up, or not rooted at its foot, plants are behind it."""
+    bush in front hides: the vegetation there that grows from its foot, less its specks, and within it only what
+    is coloured as a plant is (the segmenter's blob also takes the grey street seen between a tree's trunks, where
+    the garage must show). Higher up, or not rooted at its foot, plants are behind it."""
     k = max(scene.px_per_m, 1.0)
     leaves = scene.region("vegetation")[rows, cols].astype(np.uint8)
     size = int(0.3 * k) | 1
-    leaves = cv2.morphologyEx(leaves, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))
     leaves = cv2.morphologyEx(leaves, cv2.MORPH_OPEN, np.ones((size, size), np.uint8))
     leaves &= (t < BUSH_SHARE * height).astype(np.uint8)
     _, parts = cv2.connectedComponents(leaves)
     rooted = np.unique(parts[(leaves > 0) & (t < ROOTED_M)])
-    leaves = np.isin(parts, rooted[rooted > 0]).astype(np.float32)
+    _, saturation, value = cv2.split(cv2.cvtColor(scene.image[rows, cols], cv2.COLOR_RGB2HSV))
+    plant = (saturation >= PLANT_SATURATION) | (value <= PLANT_DARK)  # leaves and bark, not paving or sky
+    leaves = (np.isin(parts, rooted[rooted > 0]) & plant).astype(np.float32)
     return cv2.GaussianBlur(leaves, (0, 0), max(0.6, 0.03 * k)) * (t < BUSH_SHARE * height)
 
 
