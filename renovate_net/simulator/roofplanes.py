@@ -20,7 +20,7 @@ import numpy as np
 from renovate_net.simulator.eaves import WALLISH, eave_lines
 from renovate_net.simulator.geometry import Camera, Grid, Plane, homography, rectify, to_plane_points
 from renovate_net.simulator.roofpitch import UP, roof_pitch
-from renovate_net.simulator.scene import Scene, components, line_angle, luminance
+from renovate_net.simulator.scene import Scene, bbox, components, line_angle, luminance
 
 MAX_RECESSION = 55.0   # degrees an eave may turn away from the image plane
 SLOPE_NOISE = 0.005    # uncertainty of a measured eave slope (about 0.3 degrees)
@@ -80,10 +80,9 @@ def _courses(scene: Scene, region: np.ndarray) -> tuple[float, float, float] | N
     one way (COURSED of the strong near-horizontal edges' weight): a direction read off many lines over the roof's
     height, where an eave line near the horizon tilts a few pixels with a hip or a gutter and reads as a roof
     turned 20 degrees."""
-    ys, xs = np.nonzero(region)
-    if ys.size < 200:
+    if region.sum() < 200:
         return None
-    rows, cols = slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1)
+    rows, cols = bbox(region)
     gray = cv2.GaussianBlur(luminance(scene.linear[rows, cols]), (3, 3), 0.8)
     inner = cv2.erode(region[rows, cols].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0  # not its outline
     fit = line_angle(gray, inner)
@@ -125,10 +124,10 @@ def _plane(scene: Scene, camera: Camera, part: np.ndarray, joined: np.ndarray, s
     x_mid = (span[0] + span[1]) / 2.0
     y_mid = slope * x_mid + intercept
     origin = camera.point(x_mid, y_mid, camera.focal / scene.px_per_m)
-    region = _region(scene, part, joined, slope, intercept, span)
     along = _eave_direction(camera, slope, x_mid, y_mid)
     if along is None:
         return None  # a verge or a hip, not an eave
+    region = _region(scene, part, joined, slope, intercept, span)
     courses = _courses(scene, region)
     along_courses = None if courses is None else _eave_direction(camera, *courses)
     along = along if along_courses is None else along_courses
