@@ -165,32 +165,25 @@ def _sources(valid: np.ndarray, strips: list[tuple[int, int, int]],
     clean = scores >= CLEAN
     best = int(np.argmax(clean.sum(axis=0)))
     candidate = np.arange(scores.shape[1])
-    used = np.zeros((drops.size, columns + 1), bool)  # source columns the strip before copied, at its drop
+    start, stop = np.maximum(candidate % reach - np.array([[last] for _, last, _ in strips]), 0), \
+        candidate % reach - np.array([[first] for first, _, _ in strips])  # each candidate's source columns
     chosen: list[int | None] = []
-    for (first, last, _), row, score in zip(strips, clean, scores):
+    for n, (row, score) in enumerate(zip(clean, scores)):
         previous = chosen[-1] if chosen else None
-        fresh = ~_overlaps(used, candidate // reach, candidate % reach - last, candidate % reach - first)
+        fresh = np.ones(candidate.size, bool)
+        if previous is not None:  # not the piece the strip before copied: a repeat side by side shows
+            fresh = (candidate // reach != previous // reach) | (np.maximum(start[n], start[n - 1, previous]) >=
+                                                                 np.minimum(stop[n], stop[n - 1, previous]))
         patchy = fresh & (score >= 1.0 - HOLES)
         if previous is not None and row[previous]:
-            pick = previous  # the piece beside it goes on: no seam
+            chosen.append(previous)  # the piece beside it goes on: no seam
         elif row[best]:
-            pick = best
+            chosen.append(best)
         elif (row & fresh).any():
-            pick = int(np.argmax(row & fresh))  # not the piece beside it again: a repeat shows
+            chosen.append(int(np.argmax(row & fresh)))
         elif patchy.any():
-            pick = int(np.argmax(np.where(patchy, score, -1.0)))
+            chosen.append(int(np.argmax(np.where(patchy, score, -1.0))))
         else:
             chosen.append(None)
-            continue
-        used[:] = False
-        used[pick // reach, max(pick % reach - last, 0):pick % reach - first] = True
-        chosen.append(pick)
     return [None if c is None else (int(drops[c // reach]), c % reach) for c in chosen]
 
-
-def _overlaps(used: np.ndarray, drop: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Whether source columns [start, end) at each candidate's drop overlap what is already `used`."""
-    total = np.concatenate([np.zeros((used.shape[0], 1)), np.cumsum(used, axis=1)], axis=1)
-    start = np.clip(start, 0, used.shape[1])
-    end = np.clip(end, start, used.shape[1])
-    return total[drop, end] - total[drop, start] > 0
