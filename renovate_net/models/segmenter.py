@@ -1,6 +1,6 @@
 """Facade segmenter network: a Feature Pyramid Network (Kirillov et al., "Panoptic Feature Pyramid
 Networks", 2019, as built by segmentation-models-pytorch) on a timm EfficientNet-Lite encoder: Lite0 (the
-shipped segmenters) or Lite1.
+shipped segmenters), Lite1 or Lite2.
 
 The network carries its own preprocessing (timm habit): it takes RGB in [0, 1] and normalises with the
 ImageNet statistics its encoder was trained with. Height and width must be multiples of 32 (the encoder's
@@ -60,3 +60,10 @@ class FpnLite1(FpnEfficientNetLite):
     """FPN on EfficientNet-Lite1 (76.7% ImageNet top-1): the same feature widths, 10% more depth, about 15% more
     time per photo on 2 CPU cores."""
     variant = "lite1"
+
+
+@register("segmenter", "fpn_lite2")
+class FpnLite2(FpnEfficientNetLite):
+    """FPN on EfficientNet-Lite2 (77.5% ImageNet top-1): Lite1's depth with wider late stages (features of 48, 120
+    and 352 channels where Lite0 and Lite1 have 40, 112 and 320)."""
+    variant = "lite2"
