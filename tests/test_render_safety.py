@@ -62,3 +62,26 @@ def test_the_gate_trusts_a_users_labels_as_they_are():
     guided, _ = edit_gate(labels, request, probabilities=probabilities)
     assert given[60 * k, 110 * k + 2] == 1 and guided[60 * k, 110 * k + 2] == 0   # the post: only the user's
     assert (guided <= given).all()
+
+
+def test_only_the_house_the_photo_is_of_is_re_surfaced():
+    """A neighbour's house across a gap of sky and a garden wall joining the house are left alone; a tree in front
+    of the house splits no house."""
+    small = np.full((96, 128), SKY, np.uint8)
+    small[30:96, 30:96] = WALL                             # the house, in the middle
+    small[30:96, 56:62] = LABEL_ID["vegetation"]           # a tree in front of it, wider than a labelling gap
+    small[50:60, 40:48] = WINDOW                           # a window on each side of the tree
+    small[50:60, 75:83] = WINDOW
+    small[40:96, 108:128] = WALL                           # the neighbour's house, past a gap of sky
+    small[55:65, 114:122] = WINDOW
+    small[84:96, 0:30] = WALL                              # a garden wall, 1/6 of the house's height, joining it
+    labels = np.kron(small, np.ones((4, 4), np.uint8))
+    probabilities = np.full((NUM_LABELS, 96, 128), 0.05 / NUM_LABELS, np.float32)
+    for label in range(NUM_LABELS):
+        probabilities[label][small == label] = 0.95
+    weight = trusted_weight(labels, "wall", probabilities[WALL])
+    assert (weight[64 * 4:90 * 4, 35 * 4:52 * 4] > 0.99).all() and (weight[64 * 4:90 * 4, 66 * 4:90 * 4] > 0.99).all()
+    assert not weight[:, 104 * 4:].any()                   # the neighbour's house
+    assert not weight[:, :24 * 4].any()                    # the garden wall
+    windows = trusted_weight(labels, "window", probabilities[WINDOW], drawn=True)
+    assert windows[55 * 4, 44 * 4] > 0.99 and windows[55 * 4, 78 * 4] > 0.99 and not windows[:, 104 * 4:].any()
