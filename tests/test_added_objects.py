@@ -68,6 +68,18 @@ def test_panels_are_drawn_on_the_roof_with_a_cell_grid_and_nothing_else_changes(
     assert glass.std() > 4.0  # frames, cell lines and the sky's reflection, not one flat colour
 
 
+def test_panels_go_on_the_house_the_photo_is_of_not_on_its_neighbour_s_roof():
+    scene = street(house_width=3.5)
+    image, labels = scene.image.copy(), scene.labels.copy()
+    first = int(np.flatnonzero(np.isin(labels, [LABEL_ID["wall"], LABEL_ID["roof"]]).any(axis=0))[0])
+    start = 440  # the neighbour's house, past 20 px of sky: the same house again, cut by the photo's edge
+    image[:, start:] = scene.image[:, first - 2:first - 2 + 640 - start]
+    labels[:, start:] = scene.labels[:, first - 2:first - 2 + 640 - start]
+    result = simulate(image, labels, parse_request(["solar-panels"]), np.random.default_rng(0))
+    panels = result.placement > 0
+    assert panels[:, :start].sum() > 5000 and not panels[:, start:].any()
+
+
 def test_a_roof_band_too_thin_for_four_panels_is_refused_in_one_line():
     scene = street(pitch=8.0, rafter=1.6)  # a low roof seen almost edge-on from the street
     with pytest.raises(RegionMissing, match="no roof plane in view holds four whole solar panels") as refused:

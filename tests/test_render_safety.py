@@ -75,6 +75,8 @@ def test_only_the_house_the_photo_is_of_is_re_surfaced():
     small[40:96, 108:128] = WALL                           # the neighbour's house, past a gap of sky
     small[55:65, 114:122] = WINDOW
     small[84:96, 0:30] = WALL                              # a garden wall, 1/6 of the house's height, joining it
+    for row in range(14, 30):                              # its roof, tapering to eaves 10 px past the walls
+        small[row, 20 + (30 - row) // 2:106 - (30 - row) // 2] = LABEL_ID["roof"]
     labels = np.kron(small, np.ones((4, 4), np.uint8))
     probabilities = np.full((NUM_LABELS, 96, 128), 0.05 / NUM_LABELS, np.float32)
     for label in range(NUM_LABELS):
@@ -83,5 +85,7 @@ def test_only_the_house_the_photo_is_of_is_re_surfaced():
     assert (weight[64 * 4:90 * 4, 35 * 4:52 * 4] > 0.99).all() and (weight[64 * 4:90 * 4, 66 * 4:90 * 4] > 0.99).all()
     assert not weight[:, 104 * 4:].any()                   # the neighbour's house
     assert not weight[:, :24 * 4].any()                    # the garden wall
+    roof = trusted_weight(labels, "roof", probabilities[LABEL_ID["roof"]], drawn=True)
+    assert roof[26 * 4, 101 * 4] > 0.99                    # whole: its eave overhangs the walls
     windows = trusted_weight(labels, "window", probabilities[WINDOW], drawn=True)
     assert windows[55 * 4, 44 * 4] > 0.99 and windows[55 * 4, 78 * 4] > 0.99 and not windows[:, 104 * 4:].any()

@@ -31,6 +31,10 @@ _LINEAR_LUT = np.where(np.arange(256) / 255 <= 0.04045, np.arange(256) / 255 / 1
 DAYLIGHT_MEDIAN = 0.12  # median linear luminance of a daylight street photo (5th percentile of the house photos)
 MIN_DAYLIGHT = 0.05     # the darkest light a new surface is drawn under, as a share of daylight
 BRIGHTEST_WALL = 0.85   # linear albedo of the lightest wall (fresh white render): no wall reflects more
+BUILDING = ("wall", "roof", "window", "door")
+GAP_HEIGHT = 0.3        # a column with less building than this share of the photo's tall columns is a gap
+GAP_BRIDGED = 0.02      # share of the photo's width: a narrower gap is a labelling gap or a downpipe
+GAP_HIDDEN = 0.5        # share of a gap's building rows that are leaves: a tree in front of the house
 
 
 def to_linear(srgb: np.ndarray) -> np.ndarray:
@@ -186,6 +190,51 @@ def runs(flags: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of each run of True in a 1-D boolean array."""
     edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def house_columns(labels: np.ndarray) -> np.ndarray:
+    """W bool: the image columns of the house the photo is of. Buildings stand in runs of columns at least
+    GAP_HEIGHT as tall as the photo's tall columns; runs are joined across gaps narrower than GAP_BRIDGED of the
+    width or mostly hidden by leaves (a tree in front of the house splits no house). Of the runs, the one holding
+    the most building, weighted toward the photo's centre (half at its edges), is the house; the others, and the
+    low buildings between them, are its neighbours, sheds and garden walls."""
+    width = labels.shape[1]
+    building = np.isin(labels, [LABEL_ID[name] for name in BUILDING])
+    if not building.any():
+        return np.ones(width, bool)
+    height = cv2.blur(building.sum(axis=0).astype(np.float32)[None, :], (max(3, width // 100) | 1, 1))[0]
+    standing = height >= GAP_HEIGHT * np.percentile(height[height > 0], 90)
+    rows = np.flatnonzero(building.any(axis=1))
+    leaves = labels[rows[0]:rows[-1] + 1] == LABEL_ID["vegetation"]
+    buildings: list[list[int]] = []
+    for start, stop in runs(standing):
+        if buildings and (start - buildings[-1][1] <= GAP_BRIDGED * width
+                          or leaves[:, buildings[-1][1]:start].mean() >= GAP_HIDDEN):
+            buildings[-1][1] = stop
+        else:
+            buildings.append([start, stop])
+    if not buildings:
+        return np.ones(width, bool)
+    centre = 1.0 - np.abs(np.arange(width) / max(width - 1, 1) - 0.5)  # 1 at the centre, 0.5 at the edges
+    mass = building.sum(axis=0) * centre
+    start, stop = max(buildings, key=lambda run: mass[run[0]:run[1]].sum())
+    house = np.zeros(width, bool)
+    house[start:stop] = True
+    return house
+
+
+def on_house(mask: np.ndarray, columns: np.ndarray, whole: bool = False) -> np.ndarray:
+    """The pixels of `mask` on the house within `columns` (W bool, `house_columns`). `whole`: keep whole parts of
+    the mask that reach into the columns instead of cutting at them, for a roof, whose eaves and hips overhang the
+    walls and taper past the columns where the house stands full height (a garden wall joining the house's wall
+    is cut off at them)."""
+    if not whole:
+        return mask & columns[None, :]
+    count, parts = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    keep = np.zeros(count, bool)
+    keep[np.unique(parts[:, columns])] = True
+    keep[0] = False
+    return keep[parts]
 
 
 def bbox(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice]:
