@@ -119,3 +119,11 @@ def test_a_framed_pane_the_segmenter_called_wall_keeps_the_photo():
     assert found[104:186, 154:226].all() and found[:80].mean() < 0.01
     image[104:186, 154:226] = (150, 142, 128)                       # a framed piece of the wall in shadow
     assert not objects_in_front(image, wall, px_per_m=60.0)[115:175, 165:215].any()
+    image[:] = np.clip(rng.normal([150, 152, 160], 3.0, (300, 400, 3)), 0, 255)   # a beige wall in shade ...
+    image[100:190, 150:230] = (40, 40, 40)
+    image[104:186, 154:226] = (215, 196, 160)                       # ... and a framed piece of it in the sun
+    assert not objects_in_front(image, wall, px_per_m=60.0)[115:175, 165:215].any()
+    image[:] = np.clip(rng.normal([70, 72, 85], 3.0, (300, 400, 3)), 0, 255)       # the wall at dusk ...
+    image[100:190, 150:230] = (20, 20, 20)
+    image[104:186, 154:226] = (255, 225, 150)                       # ... and a lit room: glowing, still glass
+    assert objects_in_front(image, wall, px_per_m=60.0)[115:175, 165:215].all()

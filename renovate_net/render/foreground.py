@@ -23,7 +23,8 @@ OVER_TEXTURE = 3.0      # ... and this many times more than the mean response ar
 TEXTURE_DENSITY = 0.5   # share of object pixels around (TEXTURE_SPAN) above which they are the wall's texture
 TEXTURE_SPAN_M = 4.0    # texture is even over metres of wall; a railing or a lamp is not
 PANE_AREA_M2 = 8.0      # a piece of wall cut off by objects and no larger than this may be a window pane ...
-PANE_CONTRAST = 8.0     # ... if its chroma is this far (CIE a*b*) from the wall's
+PANE_CONTRAST = 8.0     # ... if its chroma is this far (CIE a*b*) from the wall's ...
+GLOW = 30.0             # ... and, if warmer and lighter than the wall, this much lighter (CIE L*): a lit room
 RAIL_CONTRAST = 60      # a horizontal frame member stands out this much (a siding line less)
 FRAME_M = 0.1           # a pane keeps this much of the photo around it: its frame
 
@@ -96,9 +97,12 @@ def _panes(image: np.ndarray, rest: np.ndarray, px_per_m: float) -> np.ndarray:
     lab[:, 0] *= 100.0 / 255.0
     mean = np.stack([np.bincount(ids.ravel(), lab[:, k], count) for k in range(3)], axis=1) / np.maximum(area, 1)[:, None]
     wall = np.median(lab[rest.ravel()], axis=0)
-    # Chroma only: a piece of wall in shadow is darker, not another colour.
+    # Chroma only: a piece of wall in shadow is darker, not another colour. Glass shows the sky or a room, dark or
+    # lit: a piece warmer and lighter than the wall but not glowing is wall in the sun, where shade and white
+    # garage doors labelled wall make the wall's median cool and dim.
     unlike = np.hypot(*(mean[:, 1:] - wall[1:]).T) > PANE_CONTRAST
-    pane = unlike & (area <= PANE_AREA_M2 * px_per_m ** 2) & (area < 0.25 * area[1:].sum(initial=0))
+    sunlit = (mean[:, 0] > wall[0]) & (mean[:, 2] > wall[2]) & (mean[:, 0] < wall[0] + GLOW)
+    pane = unlike & ~sunlit & (area <= PANE_AREA_M2 * px_per_m ** 2) & (area < 0.25 * area[1:].sum(initial=0))
     pane[0] = False
     frame = max(3, int(round(FRAME_M * px_per_m)) | 1)
     return cv2.dilate(pane[ids].astype(np.uint8), np.ones((frame, frame), np.uint8)) > 0
