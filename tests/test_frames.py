@@ -122,3 +122,20 @@ def test_two_windows_under_one_label_get_a_frame_each_and_the_pier_between_stays
     assert (frames.framed, frames.windows) == (2, 2)
     assert not frames.cover[:, 151:169].any(), "the pier is wall, not a frame"
     assert (frames.cover[70:170, 145:149] > 0.99).all() and (frames.cover[70:170, 171:175] > 0.99).all()
+
+
+def test_a_glass_facade_labelled_one_window_tries_only_the_bars_at_its_edges(monkeypatch):
+    """A curtain wall or a blind gives dozens of bars; every rectangle of them (hundreds of thousands) once took a
+    render past 24 GB. Only the bars nearest the label's sides can be its frame's."""
+    from renovate_net.render import frame_fit
+    window = np.zeros((500, 500), np.uint8)
+    window[20:480, 20:480] = 1
+    bars = [(20 + 11 * i, 23 + 11 * i, 20, 480) for i in range(42)]   # a mullion every 11 px, the label's height
+    rails = [(20 + 11 * i, 23 + 11 * i, 20, 480) for i in range(42)]
+    tried = []
+    real = frame_fit._outline_match
+    monkeypatch.setattr(frame_fit, "_outline_match", lambda *args: tried.append(1) or real(*args))
+    outlines = frame_fit._outlines(bars, rails, frame_fit._Label.of(window), gap=6)
+    assert len(tried) <= (frame_fit.EDGE_BARS * (frame_fit.EDGE_BARS - 1) // 2) ** 2
+    left, right, top, bottom = outlines[0][1]
+    assert left[0] == 20 and right[1] == 23 + 11 * 41 and top[0] == 20 and bottom[1] == 23 + 11 * 41

@@ -42,6 +42,8 @@ OFF_GLASS = 10.0     # L*: the least an old frame differs from the glass it hold
 SAME_FRAME = 20.0    # L*: the most the old frame's four sides differ where the new one goes
 SHORT = 0.4          # share of its side a bar of a fitted frame may end short of a corner
 NEAR_BEST = 0.85     # of the best match: rectangles as good as it, of which the innermost is the frame
+EDGE_BARS = 12       # upright (horizontal) bars nearest the label's sides that may be a frame's: over a glass
+                     # facade or a blind labelled one window, every rectangle of hundreds of bars would be tried
 
 
 def windows_of(label: np.ndarray, lab: np.ndarray, wall: np.ndarray | None, smallest: float) -> list[np.ndarray]:
@@ -169,8 +171,10 @@ def _fitted(lab: np.ndarray, upright: np.ndarray, across: np.ndarray, window: np
 def _outlines(jambs, rails, label: "_Label", gap: int) -> list[tuple[int, tuple]]:
     """(area, (left, right, top, bottom)) of the rectangles of bars (`_spans`) that outline the `label` nearly as
     well as the best one does (`_outline_match`), the best first; none below MATCHED."""
-    jambs = [bar for bar in jambs if bar[1] >= label.columns[0] - gap and bar[0] <= label.columns[1] + gap]
-    rails = [bar for bar in rails if bar[1] >= label.rows[0] - gap and bar[0] <= label.rows[1] + gap]
+    jambs = _near_edges([bar for bar in jambs if bar[1] >= label.columns[0] - gap and bar[0] <= label.columns[1] + gap],
+                        label.columns)
+    rails = _near_edges([bar for bar in rails if bar[1] >= label.rows[0] - gap and bar[0] <= label.rows[1] + gap],
+                        label.rows)
     scored = sorted(((_outline_match(left, right, top, bottom, label, gap),
                       (right[1] - left[0]) * (bottom[1] - top[0]), (left, right, top, bottom))
                      for i, left in enumerate(jambs) for right in jambs[i + 1:]
@@ -178,6 +182,13 @@ def _outlines(jambs, rails, label: "_Label", gap: int) -> list[tuple[int, tuple]
     if not scored or scored[0][0] < MATCHED:
         return []
     return [(area, sides) for score, area, sides in scored if score >= NEAR_BEST * scored[0][0]]
+
+
+def _near_edges(bars: list[tuple[int, int, int, int]], extent: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """The EDGE_BARS `bars` (`_spans`) nearest either end of the label's `extent` (first, last), in their order."""
+    if len(bars) <= EDGE_BARS:
+        return bars
+    return sorted(sorted(bars, key=lambda bar: min(abs(bar[0] - extent[0]), abs(bar[1] - extent[1])))[:EDGE_BARS])
 
 
 def _frame_level(lab: np.ndarray, glass: tuple[int, int, int, int], width: int,
