@@ -69,10 +69,10 @@ def test_panels_are_drawn_on_the_roof_with_a_cell_grid_and_nothing_else_changes(
 
 
 def test_panels_go_on_the_house_the_photo_is_of_not_on_its_neighbour_s_roof():
-    scene = street(house_width=3.5)
+    scene = street(house_width=4.5)
     image, labels = scene.image.copy(), scene.labels.copy()
     first = int(np.flatnonzero(np.isin(labels, [LABEL_ID["wall"], LABEL_ID["roof"]]).any(axis=0))[0])
-    start = 440  # the neighbour's house, past 20 px of sky: the same house again, cut by the photo's edge
+    start = 465  # the neighbour's house, past 20 px of sky: the same house again, cut by the photo's edge
     image[:, start:] = scene.image[:, first - 2:first - 2 + 640 - start]
     labels[:, start:] = scene.labels[:, first - 2:first - 2 + 640 - start]
     result = simulate(image, labels, parse_request(["solar-panels"]), np.random.default_rng(0))

@@ -89,3 +89,18 @@ def test_only_the_house_the_photo_is_of_is_re_surfaced():
     assert roof[26 * 4, 101 * 4] > 0.99                    # whole: its eave overhangs the walls
     windows = trusted_weight(labels, "window", probabilities[WINDOW], drawn=True)
     assert windows[55 * 4, 44 * 4] > 0.99 and windows[55 * 4, 78 * 4] > 0.99 and not windows[:, 104 * 4:].any()
+
+
+def test_both_sides_of_a_street_of_facades_are_re_surfaced():
+    """Two buildings as prominent as each other, left and right of a street: the photo is of both."""
+    small = np.full((96, 128), SKY, np.uint8)
+    small[10:80, 0:50] = WALL
+    small[14:80, 78:128] = WALL
+    small[30:40, 10:20] = WINDOW
+    small[30:40, 100:110] = WINDOW
+    labels = np.kron(small, np.ones((4, 4), np.uint8))
+    probabilities = np.full((NUM_LABELS, 96, 128), 0.05 / NUM_LABELS, np.float32)
+    for label in range(NUM_LABELS):
+        probabilities[label][small == label] = 0.95
+    weight = trusted_weight(labels, "wall", probabilities[WALL])
+    assert (weight[50 * 4:75 * 4, 5 * 4:45 * 4] > 0.99).all() and (weight[50 * 4:75 * 4, 83 * 4:123 * 4] > 0.99).all()

@@ -35,6 +35,8 @@ BUILDING = ("wall", "roof", "window", "door")
 GAP_HEIGHT = 0.3        # a column with less building than this share of the photo's tall columns is a gap
 GAP_BRIDGED = 0.02      # share of the photo's width: a narrower gap is a labelling gap or a downpipe
 GAP_HIDDEN = 0.5        # share of a gap's building rows that are leaves: a tree in front of the house
+SUBJECT_SHARE = 0.3     # of the house's building (weighted toward the centre): a building holding as much is a
+                        # subject too (a street of facades, both sides), not a neighbour at the photo's edge
 
 
 def to_linear(srgb: np.ndarray) -> np.ndarray:
@@ -196,8 +198,9 @@ def house_columns(labels: np.ndarray) -> np.ndarray:
     """W bool: the image columns of the house the photo is of. Buildings stand in runs of columns at least
     GAP_HEIGHT as tall as the photo's tall columns; runs are joined across gaps narrower than GAP_BRIDGED of the
     width or mostly hidden by leaves (a tree in front of the house splits no house). Of the runs, the one holding
-    the most building, weighted toward the photo's centre (half at its edges), is the house; the others, and the
-    low buildings between them, are its neighbours, sheds and garden walls."""
+    the most building, weighted toward the photo's centre (nothing at its edges), is the house, with any holding
+    SUBJECT_SHARE of that; the others, and the low buildings between them, are its neighbours, sheds and garden
+    walls."""
     width = labels.shape[1]
     building = np.isin(labels, [LABEL_ID[name] for name in BUILDING])
     if not building.any():
@@ -215,11 +218,12 @@ def house_columns(labels: np.ndarray) -> np.ndarray:
             buildings.append([start, stop])
     if not buildings:
         return np.ones(width, bool)
-    centre = 1.0 - np.abs(np.arange(width) / max(width - 1, 1) - 0.5)  # 1 at the centre, 0.5 at the edges
+    centre = 1.0 - 2.0 * np.abs(np.arange(width) / max(width - 1, 1) - 0.5)  # 1 at the centre, 0 at the edges
     mass = building.sum(axis=0) * centre
-    start, stop = max(buildings, key=lambda run: mass[run[0]:run[1]].sum())
+    held = np.array([mass[start:stop].sum() for start, stop in buildings])
     house = np.zeros(width, bool)
-    house[start:stop] = True
+    for (start, stop), share in zip(buildings, held / held.max()):
+        house[start:stop] = share >= SUBJECT_SHARE
     return house
 
 
