@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from renovate_net.labels import LABEL_ID
-from renovate_net.simulator.scene import house_columns, on_house
+from renovate_net.simulator.scene import house_columns
 
 SURE = (0.5, 0.8)           # probability of the region's class: no edit below the first, a full edit above the second
 # Per region: the thinnest structure re-surfaced (share of the long side), and the labels whose nearness shows a
@@ -64,6 +64,20 @@ def house_components(mask: np.ndarray, labels: np.ndarray, parts: tuple[str, ...
     keep[1:] &= (areas >= MAIN_SHARE * areas.max()) | (np.arange(1, count) == largest)
     keep[0] = False
     return keep[components]
+
+
+def on_house(mask: np.ndarray, columns: np.ndarray, whole: bool = False) -> np.ndarray:
+    """The pixels of `mask` on the house within `columns` (W bool, `house_columns`). `whole`: keep whole parts of
+    the mask that reach into the columns instead of cutting at them, for a roof, whose eaves and hips overhang the
+    walls and taper past the columns where the house stands full height (a garden wall joining the house's wall
+    is cut off at them)."""
+    if not whole:
+        return mask & columns[None, :]
+    count, parts = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    keep = np.zeros(count, bool)
+    keep[np.unique(parts[:, columns])] = True
+    keep[0] = False
+    return keep[parts]
 
 
 def ramp(probability: np.ndarray) -> np.ndarray:

@@ -227,20 +227,6 @@ def house_columns(labels: np.ndarray) -> np.ndarray:
     return house
 
 
-def on_house(mask: np.ndarray, columns: np.ndarray, whole: bool = False) -> np.ndarray:
-    """The pixels of `mask` on the house within `columns` (W bool, `house_columns`). `whole`: keep whole parts of
-    the mask that reach into the columns instead of cutting at them, for a roof, whose eaves and hips overhang the
-    walls and taper past the columns where the house stands full height (a garden wall joining the house's wall
-    is cut off at them)."""
-    if not whole:
-        return mask & columns[None, :]
-    count, parts = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    keep = np.zeros(count, bool)
-    keep[np.unique(parts[:, columns])] = True
-    keep[0] = False
-    return keep[parts]
-
-
 def bbox(mask: np.ndarray, pad: int = 0) -> tuple[slice, slice]:
     """The (rows, cols) slices around a non-empty mask, grown by `pad` px and clipped to the image."""
     rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]

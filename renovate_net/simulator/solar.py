@@ -21,7 +21,7 @@ from renovate_net.simulator.geometry import Camera, coverage, footprint, rectify
 from renovate_net.simulator.panel_layout import GAP, Array, best_array, free_area
 from renovate_net.simulator.resurface import foliage
 from renovate_net.simulator.roofplanes import RoofPlane, roof_planes
-from renovate_net.simulator.scene import house_columns, luminance, on_house, to_linear, to_srgb
+from renovate_net.simulator.scene import house_columns, luminance, to_linear, to_srgb
 
 MIN_PANELS = 4
 FRAME = 0.035        # metres of aluminium frame
@@ -33,11 +33,13 @@ def solar_panels(canvas: Canvas, choice: Choice, material: Material, rng: np.ran
     """solar-panels: an array on every roof plane that holds four panels or more, with their contact shadow."""
     scene = canvas.scene
     leaves = foliage(canvas)
-    roof = on_house(canvas.free("roof") & ~leaves, house_columns(scene.labels), whole=True)  # not a neighbour's
+    roof = canvas.free("roof") & ~leaves
     if roof.sum() < 30:
         raise RegionMissing("no roof in view for solar panels")
     max_rows = int(rng.integers(3, 8))
-    planes = roof_planes(scene, roof, leaves | scene.region("vegetation"))
+    house = house_columns(scene.labels)
+    planes = [plane for plane in roof_planes(scene, roof, leaves | scene.region("vegetation"))
+              if house[(plane.span[0] + plane.span[1]) // 2]]  # over the house's walls, not a neighbour's
     candidates = [(plane, _array(plane, plane.mask, max_rows)) for plane in planes]
     candidates = sorted(((p, a) for p, a in candidates if a is not None), key=lambda c: -c[1].count)
     covered = np.zeros(roof.shape, bool)  # roof surface already given an array
