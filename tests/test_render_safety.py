@@ -17,11 +17,15 @@ def scene(size: int = 4):
     small[55:70, 40:60] = WINDOW
     small[30:96, 110:111] = WALL          # a post, 1 px wide at the working size
     small[5:12, 100:112] = WALL           # a cut-off patch, far from any house part
-    labels = np.kron(small, np.ones((size, size), np.uint8))
-    probabilities = np.full((NUM_LABELS, 96, 128), 0.05 / NUM_LABELS, np.float32)
+    return *sure(small, size), size
+
+
+def sure(small: np.ndarray, size: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """(labels at `size` x the working size, the segmenter's probabilities: 0.95 for each pixel's label)."""
+    probabilities = np.full((NUM_LABELS, *small.shape), 0.05 / NUM_LABELS, np.float32)
     for label in range(NUM_LABELS):
         probabilities[label][small == label] = 0.95
-    return labels, probabilities, size
+    return np.kron(small, np.ones((size, size), np.uint8)), probabilities
 
 
 def test_thin_and_cut_off_parts_are_left_alone():
@@ -77,10 +81,7 @@ def test_only_the_house_the_photo_is_of_is_re_surfaced():
     small[84:96, 0:30] = WALL                              # a garden wall, 1/6 of the house's height, joining it
     for row in range(14, 30):                              # its roof, tapering to eaves 10 px past the walls
         small[row, 20 + (30 - row) // 2:106 - (30 - row) // 2] = LABEL_ID["roof"]
-    labels = np.kron(small, np.ones((4, 4), np.uint8))
-    probabilities = np.full((NUM_LABELS, 96, 128), 0.05 / NUM_LABELS, np.float32)
-    for label in range(NUM_LABELS):
-        probabilities[label][small == label] = 0.95
+    labels, probabilities = sure(small)
     weight = trusted_weight(labels, "wall", probabilities[WALL])
     assert (weight[64 * 4:90 * 4, 35 * 4:52 * 4] > 0.99).all() and (weight[64 * 4:90 * 4, 66 * 4:90 * 4] > 0.99).all()
     assert not weight[:, 104 * 4:].any()                   # the neighbour's house
@@ -98,9 +99,6 @@ def test_both_sides_of_a_street_of_facades_are_re_surfaced():
     small[14:80, 78:128] = WALL
     small[30:40, 10:20] = WINDOW
     small[30:40, 100:110] = WINDOW
-    labels = np.kron(small, np.ones((4, 4), np.uint8))
-    probabilities = np.full((NUM_LABELS, 96, 128), 0.05 / NUM_LABELS, np.float32)
-    for label in range(NUM_LABELS):
-        probabilities[label][small == label] = 0.95
+    labels, probabilities = sure(small)
     weight = trusted_weight(labels, "wall", probabilities[WALL])
     assert (weight[50 * 4:75 * 4, 5 * 4:45 * 4] > 0.99).all() and (weight[50 * 4:75 * 4, 83 * 4:123 * 4] > 0.99).all()
