@@ -4,6 +4,7 @@ import numpy as np
 from renovate_net.labels import LABEL_ID, NUM_LABELS
 from renovate_net.render.guidance import edit_gate
 from renovate_net.render.safety import trusted_weight
+from renovate_net.simulator.scene import house_columns
 from renovate_net.request import parse_request
 
 WALL, WINDOW, SKY = LABEL_ID["wall"], LABEL_ID["window"], LABEL_ID["sky"]
@@ -102,3 +103,9 @@ def test_both_sides_of_a_street_of_facades_are_re_surfaced():
     labels, probabilities = sure(small)
     weight = trusted_weight(labels, "wall", probabilities[WALL])
     assert (weight[50 * 4:75 * 4, 5 * 4:45 * 4] > 0.99).all() and (weight[50 * 4:75 * 4, 83 * 4:123 * 4] > 0.99).all()
+
+
+def test_a_building_only_at_the_photo_s_edge_is_not_cut_away():
+    small = np.full((96, 128), SKY, np.uint8)
+    small[30:96, 0:1] = WALL                               # a sliver of wall in the first column only
+    assert house_columns(small).all()

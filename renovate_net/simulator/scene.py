@@ -221,6 +221,8 @@ def house_columns(labels: np.ndarray) -> np.ndarray:
     centre = 1.0 - 2.0 * np.abs(np.arange(width) / max(width - 1, 1) - 0.5)  # 1 at the centre, 0 at the edges
     mass = building.sum(axis=0) * centre
     held = np.array([mass[start:stop].sum() for start, stop in buildings])
+    if held.max() <= 0:
+        return np.ones(width, bool)  # buildings only at the photo's very edges: no house to tell apart
     house = np.zeros(width, bool)
     for (start, stop), share in zip(buildings, held / held.max()):
         house[start:stop] = share >= SUBJECT_SHARE
