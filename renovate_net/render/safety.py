@@ -5,9 +5,10 @@ the region is not a thin structure (posts, cables, railings and poles labelled w
 worth re-surfacing), and where it belongs to the house: a component of the region cut off from the house's
 other parts (a wall patch in the trees, a hillside beyond the roofline labelled wall, a roof with no wall under
 it) is left as it was, and so is every building beside the house the photo is of (`scene.house_columns`: a
-neighbour's house across a gap of sky or garden, a shed, a garden wall). The result is a weight in [0, 1] that feathers the edit out where trust fades, instead
-of a hard cut; for a drawn material (tiles, bricks, pavers), which half blended over the old one reads as a
-ghost, each part of the region is trusted whole or not at all, by its mean trust.
+neighbour's house across a gap of sky or garden, a shed, a garden wall). The result is a weight in [0, 1] that
+feathers the edit out where trust fades, instead of a hard cut; for a drawn material (tiles, bricks, pavers),
+which half blended over the old one reads as a ghost, each part of the region is trusted whole or not at all, by
+its mean trust.
 
 Regions are cleaned at the segmenter's working size, so "thin" and "cut off" mean the same on a phone photo and
 a 12-megapixel one; the weight is then upsampled and kept inside the full-size label region, so the edit still
